@@ -1,0 +1,223 @@
+"""Settings: one validated, frozen object from config/settings.toml, the environment and .env."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config" / "settings.toml"
+
+Mode = Literal["realtime", "pipeline", "realtime_text"]
+
+
+class ConfigError(Exception):
+    """Bad configuration: the message is one line naming the field or environment variable."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AgentConfig(_Section):
+    mode: Mode = "pipeline"
+    name: str = ""
+    prompt: str = Field(default="support", pattern=r"^[a-z0-9_-]+$")
+    greeting: str = Field(default="greeting", pattern=r"^[a-z0-9_-]+$")
+    max_tool_steps: int = Field(default=3, ge=1, le=10)
+
+
+class StoreConfig(_Section):
+    url: str = Field(default="sqlite:///data/acme.db", pattern=r"^(sqlite:///|postgres(ql)?://)")
+    pool_size: int = Field(default=4, ge=1, le=100)
+    seed: bool = True
+
+
+class TranscriptConfig(_Section):
+    dir: Path = Path("data/transcripts")
+    fsync: bool = False
+
+
+class TurnHandlingConfig(_Section):
+    min_endpointing_delay: float = Field(default=0.5, ge=0.0, le=10.0)
+    max_endpointing_delay: float = Field(default=3.0, ge=0.1, le=30.0)
+    interruptions: bool = True
+    min_interruption_duration: float = Field(default=0.5, ge=0.0, le=5.0)
+    preemptive_generation: bool = True
+
+
+class RealtimeTurnDetection(_Section):
+    type: Literal["server_vad", "semantic_vad"] = "server_vad"
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    prefix_padding_ms: int = Field(default=300, ge=0, le=5000)
+    silence_duration_ms: int = Field(default=500, ge=0, le=10000)
+    eagerness: Literal["low", "medium", "high", "auto"] = "auto"
+
+
+class RealtimeConfig(_Section):
+    model: str = Field(default="gpt-realtime", min_length=1)
+    voice: str = Field(default="marin", min_length=1)
+    temperature: float = Field(default=0.8, ge=0.6, le=1.2)
+    turn_detection: RealtimeTurnDetection = RealtimeTurnDetection()
+
+
+class OpenAIConfig(_Section):
+    base_url: str = ""
+
+
+class SttConfig(_Section):
+    model: str = Field(default="nova-3", min_length=1)
+    language: str = Field(default="en-US", min_length=2)
+    keyterms: tuple[str, ...] = ()
+    base_url: str = ""
+
+
+class LlmConfig(_Section):
+    model: str = Field(default="gpt-4.1-mini", min_length=1)
+    base_url: str = ""
+    temperature: float = Field(default=0.4, ge=0.0, le=2.0)
+
+
+class TtsConfig(_Section):
+    model: str = Field(default="sonic-3", min_length=1)
+    voice: str = Field(default="f786b574-daa5-4673-aa0c-cbe3e8534c02", min_length=1)
+    base_url: str = ""
+
+
+class VadConfig(_Section):
+    activation_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
+    min_speech_duration: float = Field(default=0.05, ge=0.0, le=2.0)
+    min_silence_duration: float = Field(default=0.55, ge=0.0, le=5.0)
+    prefix_padding_duration: float = Field(default=0.5, ge=0.0, le=2.0)
+
+
+class Secrets(_Section):
+    openai_api_key: str = ""
+    deepgram_api_key: str = ""
+    cartesia_api_key: str = ""
+
+    def __repr__(self) -> str:
+        return "Secrets(<redacted>)"
+
+    __str__ = __repr__
+
+
+class Settings(_Section):
+    agent: AgentConfig = AgentConfig()
+    store: StoreConfig = StoreConfig()
+    transcripts: TranscriptConfig = TranscriptConfig()
+    turn_handling: TurnHandlingConfig = TurnHandlingConfig()
+    openai: OpenAIConfig = OpenAIConfig()
+    realtime: RealtimeConfig = RealtimeConfig()
+    stt: SttConfig = SttConfig()
+    llm: LlmConfig = LlmConfig()
+    tts: TtsConfig = TtsConfig()
+    vad: VadConfig = VadConfig()
+    secrets: Secrets = Secrets()
+
+    @property
+    def llm_base_url(self) -> str:
+        """The chat-completions endpoint: [llm] base_url, else the OpenAI one."""
+        return self.llm.base_url or self.openai.base_url
+
+
+# Environment variable -> (section, key). The table README's configuration section documents.
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "ACME_MODE": ("agent", "mode"),
+    "ACME_AGENT_NAME": ("agent", "name"),
+    "ACME_PROMPT": ("agent", "prompt"),
+    "ACME_STORE_URL": ("store", "url"),
+    "ACME_STORE_POOL_SIZE": ("store", "pool_size"),
+    "ACME_TRANSCRIPT_DIR": ("transcripts", "dir"),
+    "ACME_TRANSCRIPT_FSYNC": ("transcripts", "fsync"),
+    "ACME_REALTIME_MODEL": ("realtime", "model"),
+    "ACME_REALTIME_VOICE": ("realtime", "voice"),
+    "ACME_OPENAI_BASE_URL": ("openai", "base_url"),
+    "ACME_STT_MODEL": ("stt", "model"),
+    "ACME_STT_LANGUAGE": ("stt", "language"),
+    "ACME_DEEPGRAM_BASE_URL": ("stt", "base_url"),
+    "ACME_LLM_MODEL": ("llm", "model"),
+    "ACME_LLM_BASE_URL": ("llm", "base_url"),
+    "ACME_TTS_MODEL": ("tts", "model"),
+    "ACME_TTS_VOICE": ("tts", "voice"),
+    "ACME_CARTESIA_BASE_URL": ("tts", "base_url"),
+}
+
+SECRET_VARS: dict[str, str] = {
+    "OPENAI_API_KEY": "openai_api_key",
+    "DEEPGRAM_API_KEY": "deepgram_api_key",
+    "CARTESIA_API_KEY": "cartesia_api_key",
+}
+
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "realtime": ("OPENAI_API_KEY",),
+    "pipeline": ("DEEPGRAM_API_KEY", "OPENAI_API_KEY", "CARTESIA_API_KEY"),
+    "realtime_text": ("OPENAI_API_KEY", "CARTESIA_API_KEY"),
+}
+
+
+def load_settings(
+    *,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = None,
+    require_keys: bool = True,
+) -> Settings:
+    """Read the settings file, apply .env and environment overrides, validate, freeze.
+
+    Raises ConfigError with a one-line message naming the field or variable at fault.
+    """
+    env = _environment(environ, dotenv_path)
+    path = Path(env.get("ACME_CONFIG") or config_path or DEFAULT_CONFIG)
+    data = _read_toml(path)
+    origin: dict[tuple[str, ...], str] = {}
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if var in env:
+            section_data = data.setdefault(section, {})
+            if not isinstance(section_data, dict):
+                raise ConfigError(f"{path.name}: [{section}] must be a table")
+            section_data[key] = env[var]
+            origin[(section, key)] = var
+    data["secrets"] = {field: env.get(var, "") for var, field in SECRET_VARS.items()}
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin, path)) from None
+    if require_keys:
+        missing = [v for v in REQUIRED_KEYS[settings.agent.mode] if not env.get(v, "").strip()]
+        if missing:
+            raise ConfigError(f"{missing[0]} is required for mode={settings.agent.mode}")
+    return settings
+
+
+def _environment(environ: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
+    if environ is not None:
+        return dict(environ)
+    env = {k: v for k, v in dotenv_values(dotenv_path or ROOT / ".env").items() if v is not None}
+    env.update(os.environ)  # the real environment wins over .env
+    return env
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
+
+
+def _describe(exc: ValidationError, origin: dict[tuple[str, ...], str], path: Path) -> str:
+    err = exc.errors()[0]
+    loc = tuple(str(part) for part in err["loc"])
+    where = origin.get(loc[:2]) or f"{path.name}: {'.'.join(loc)}"
+    given = err.get("input")
+    shown = "" if isinstance(given, dict) else f" (got {given!r})"
+    return f"{where}: {err['msg']}{shown}"

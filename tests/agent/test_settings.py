@@ -1,0 +1,137 @@
+"""Settings: defaults, overrides, and one clear line for each kind of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from agent.settings import ConfigError, load_settings
+
+pytestmark = pytest.mark.unit
+
+KEYS = {"OPENAI_API_KEY": "sk-o", "DEEPGRAM_API_KEY": "dg", "CARTESIA_API_KEY": "ca"}
+
+
+def test_defaults_are_the_shipped_file() -> None:
+    s = load_settings(environ=KEYS)
+    assert s.agent.mode == "pipeline"
+    assert s.agent.name == ""
+    assert s.store.url.startswith("sqlite:///")
+    assert s.realtime.turn_detection.type == "server_vad"
+    assert "Acme" in s.stt.keyterms
+
+
+def test_environment_overrides_the_file() -> None:
+    env = {
+        **KEYS,
+        "ACME_MODE": "realtime",
+        "ACME_AGENT_NAME": "acme-support",
+        "ACME_STORE_URL": "postgresql://postgres@127.0.0.1/acme",
+        "ACME_STORE_POOL_SIZE": "8",
+        "ACME_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "ACME_OPENAI_BASE_URL": "http://127.0.0.1:8/v1",
+    }
+    s = load_settings(environ=env)
+    assert (s.agent.mode, s.agent.name, s.store.pool_size) == ("realtime", "acme-support", 8)
+    assert s.store.url == env["ACME_STORE_URL"]
+    assert s.llm_base_url == "http://127.0.0.1:9/v1"
+
+
+def test_llm_base_url_falls_back_to_openai() -> None:
+    s = load_settings(environ={**KEYS, "ACME_OPENAI_BASE_URL": "http://127.0.0.1:8/v1"})
+    assert s.llm_base_url == "http://127.0.0.1:8/v1"
+
+
+def test_settings_are_frozen() -> None:
+    s = load_settings(environ=KEYS)
+    with pytest.raises(ValidationError):
+        s.agent.mode = "realtime"  # type: ignore[misc]
+
+
+def test_secrets_never_show_in_repr() -> None:
+    s = load_settings(environ=KEYS)
+    assert "sk-o" not in repr(s) and "sk-o" not in str(s.secrets)
+
+
+@pytest.mark.parametrize(
+    ("mode", "present", "missing"),
+    [
+        ("pipeline", {}, "DEEPGRAM_API_KEY"),
+        ("pipeline", {"DEEPGRAM_API_KEY": "d"}, "OPENAI_API_KEY"),
+        ("pipeline", {"DEEPGRAM_API_KEY": "d", "OPENAI_API_KEY": "o"}, "CARTESIA_API_KEY"),
+        ("realtime", {}, "OPENAI_API_KEY"),
+        ("realtime_text", {"OPENAI_API_KEY": "o"}, "CARTESIA_API_KEY"),
+    ],
+)
+def test_only_the_keys_the_mode_needs(mode: str, present: dict[str, str], missing: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"ACME_MODE": mode, **present})
+    assert str(err.value) == f"{missing} is required for mode={mode}"
+
+
+def test_realtime_needs_no_deepgram_or_cartesia_key() -> None:
+    s = load_settings(environ={"ACME_MODE": "realtime", "OPENAI_API_KEY": "o"})
+    assert s.agent.mode == "realtime"
+
+
+def test_keys_not_required_when_asked() -> None:
+    assert load_settings(environ={}, require_keys=False).agent.mode == "pipeline"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected_start"),
+    [
+        ({"ACME_MODE": "voice"}, "ACME_MODE: Input should be 'realtime', 'pipeline'"),
+        ({"ACME_STORE_POOL_SIZE": "lots"}, "ACME_STORE_POOL_SIZE: Input should be a valid integer"),
+        ({"ACME_STORE_URL": "mysql://x"}, "ACME_STORE_URL: String should match pattern"),
+        ({"ACME_PROMPT": "../secrets"}, "ACME_PROMPT: String should match pattern"),
+    ],
+)
+def test_bad_environment_names_the_variable(env: dict[str, str], expected_start: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={**KEYS, **env})
+    assert str(err.value).startswith(expected_start)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected_start"),
+    [
+        ("[realtime]\ntemperature = 2.0\n", "bad.toml: realtime.temperature: Input should be less"),
+        ("[realtime]\ntemperature = 0.1\n", "bad.toml: realtime.temperature: Input should be greater"),
+        (
+            "[realtime.turn_detection]\ntype = 'push_to_talk'\n",
+            "bad.toml: realtime.turn_detection.type: Input should be",
+        ),
+        ("[agent]\nmood = 'happy'\n", "bad.toml: agent.mood: Extra inputs are not permitted"),
+        ("[vad]\nactivation_threshold = 1.5\n", "bad.toml: vad.activation_threshold: Input"),
+        ("[agent\n", "bad.toml: invalid TOML"),
+    ],
+)
+def test_bad_file_names_the_field(tmp_path: Path, toml: str, expected_start: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(config_path=path, environ=KEYS)
+    assert str(err.value).startswith(expected_start)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(environ={**KEYS, "ACME_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_dotenv_is_read_and_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("ACME_MODE=realtime\nOPENAI_API_KEY=from-dotenv\nACME_AGENT_NAME=dotenv\n")
+    for var in ("ACME_MODE", "OPENAI_API_KEY", "ACME_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ACME_AGENT_NAME", "from-env")
+    s = load_settings(dotenv_path=dotenv)
+    assert s.agent.mode == "realtime"
+    assert s.secrets.openai_api_key == "from-dotenv"
+    assert s.agent.name == "from-env"
