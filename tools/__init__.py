@@ -1,0 +1,1 @@
+"""Acme support business logic and order stores, kept free of any voice framework."""
