@@ -42,7 +42,7 @@ def parse_email(value: object) -> str:
 
 def parse_phone(value: object) -> str:
     """Return an E.164 number; ten-digit numbers are taken as US numbers."""
-    text = clean_text(value, what="phone number", max_chars=40)
+    text = clean_text(value, what="phone number", max_chars=120)
     digits = spoken_digits(text)
     if len(digits) == 10:
         return "+1" + digits
@@ -55,7 +55,7 @@ def parse_phone(value: object) -> str:
 
 def parse_zip(value: object) -> str:
     """Return the five-digit ZIP code ("94110-1234" and "nine four one one oh" both work)."""
-    digits = spoken_digits(clean_text(value, what="ZIP code", max_chars=40))
+    digits = spoken_digits(clean_text(value, what="ZIP code", max_chars=80))
     if len(digits) not in (5, 9):
         raise InvalidInput(what="ZIP code")
     return digits[:5]

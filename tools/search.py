@@ -67,7 +67,7 @@ def rank_products(products: Iterable[Product], terms: list[str], *, limit: int) 
             if term in name:
                 score += 4 if re.search(rf"\b{re.escape(term)}", name) else 3
             elif term in category:
-                score += 2
+                score += 3
             elif term in text:
                 score += 1
         if score:

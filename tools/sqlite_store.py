@@ -50,7 +50,7 @@ class SqliteOrderStore:
         store = cls(path=path, busy_timeout=busy_timeout)
         try:
             if store.path != MEMORY:
-                await asyncio.to_thread(Path(store.path).parent.mkdir, parents=True, exist_ok=True)
+                await store._make_parent_dirs()
             await store._run(q.setup, seed, seed_reference)
         except BaseException:
             await store.close()
@@ -115,6 +115,13 @@ class SqliteOrderStore:
         return await self._run(q.order_count)
 
     # -- worker-thread plumbing -------------------------------------------------------------
+
+    async def _make_parent_dirs(self) -> None:
+        try:
+            await asyncio.to_thread(Path(self._path).parent.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            logger.warning("order store directory unusable", extra={"backend": "sqlite"})
+            raise StoreUnavailable() from exc
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._closed:
