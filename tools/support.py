@@ -116,7 +116,10 @@ class SupportDesk:
         email: str | None = None,
         zip_code: str | None = None,
     ) -> str:
-        """Check the email or ZIP code on an order; locks after ``max_attempts`` failures."""
+        """Check the email or ZIP code on an order (both must match if both are given).
+
+        Locks for the rest of the call after ``max_attempts`` failures, even for a right answer.
+        """
         order_id = normalize_order_id(clean_text(order_id_text, what="order number"))
         if verification.locked:
             security_log.warning(
