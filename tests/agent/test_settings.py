@@ -100,7 +100,10 @@ def test_bad_environment_names_the_variable(env: dict[str, str], expected_start:
     ("toml", "expected_start"),
     [
         ("[realtime]\ntemperature = 2.0\n", "bad.toml: realtime.temperature: Input should be less"),
-        ("[realtime]\ntemperature = 0.1\n", "bad.toml: realtime.temperature: Input should be greater"),
+        (
+            "[realtime]\ntemperature = 0.1\n",
+            "bad.toml: realtime.temperature: Input should be greater",
+        ),
         (
             "[realtime.turn_detection]\ntype = 'push_to_talk'\n",
             "bad.toml: realtime.turn_detection.type: Input should be",

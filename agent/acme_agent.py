@@ -1,0 +1,185 @@
+"""AcmeAgent: the support persona and its function tools, thin translators over tools.support."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from livekit.agents import Agent, RunContext, ToolError, function_tool
+from livekit.agents.llm import ChatContext
+from pydantic import Field
+
+from tools.errors import SupportError
+from tools.support import CallerVerification, SupportDesk
+
+logger = logging.getLogger("acme.agent")
+
+_FALLBACK_APOLOGY = (
+    "Sorry, something went wrong on my side while checking that. Could you try again in a moment?"
+)
+
+
+@dataclass
+class CallState:
+    """Per-call state shared by the tools: the desk and what the caller has proven."""
+
+    desk: SupportDesk
+    verification: CallerVerification = field(default_factory=CallerVerification)
+
+
+async def _answer(call: Awaitable[str], *, tool: str) -> str:
+    """Await a desk call; business errors become a polite spoken ToolError, nothing escapes."""
+    try:
+        return await call
+    except SupportError as exc:
+        logger.info("tool refused", extra={"tool": tool, "reason": type(exc).__name__})
+        raise ToolError(str(exc)) from None
+    except Exception:
+        logger.exception("tool failed", extra={"tool": tool})
+        raise ToolError(_FALLBACK_APOLOGY) from None
+
+
+OrderId = Annotated[
+    str,
+    Field(
+        description=(
+            "The order number exactly as the caller said it, for example 'ACME-1042', "
+            "'acme one oh four two' or 'ten forty two'. Do not reformat it."
+        )
+    ),
+]
+
+
+class AcmeAgent(Agent):
+    """Acme Corp's support agent."""
+
+    def __init__(
+        self, *, instructions: str, greeting: str, chat_ctx: ChatContext | None = None
+    ) -> None:
+        super().__init__(instructions=instructions, chat_ctx=chat_ctx)
+        self._greeting = greeting
+
+    async def on_enter(self) -> None:
+        self.session.generate_reply(instructions=self._greeting)
+
+    @function_tool
+    async def lookup_order(self, context: RunContext[CallState], order_id: OrderId) -> str:
+        """Look up an order's status, items, carrier, tracking number and delivery dates.
+
+        Anyone with the order number may hear this. Use it whenever the caller asks where an
+        order is or what is in it.
+
+        Args:
+            order_id: The order number as the caller said it.
+        """
+        return await _answer(context.userdata.desk.order_status(order_id), tool="lookup_order")
+
+    @function_tool
+    async def find_orders(
+        self,
+        context: RunContext[CallState],
+        email: Annotated[
+            str | None, Field(description="Email address on the caller's Acme account.")
+        ] = None,
+        phone: Annotated[
+            str | None, Field(description="Phone number on the caller's Acme account.")
+        ] = None,
+    ) -> str:
+        """Find the caller's most recent orders (numbers and statuses) by email or phone.
+
+        Use it when the caller does not know their order number. Give exactly one of email or
+        phone, as the caller said it.
+
+        Args:
+            email: Email address on the account.
+            phone: Phone number on the account.
+        """
+        desk = context.userdata.desk
+        return await _answer(desk.find_orders(email=email, phone=phone), tool="find_orders")
+
+    @function_tool
+    async def verify_caller(
+        self,
+        context: RunContext[CallState],
+        order_id: OrderId,
+        email: Annotated[
+            str | None, Field(description="Email address the caller says is on the order.")
+        ] = None,
+        zip_code: Annotated[
+            str | None, Field(description="ZIP code the caller says the order ships to.")
+        ] = None,
+    ) -> str:
+        """Verify the caller's identity with the email address or ZIP code on an order.
+
+        Needed before sharing an order's shipping address, email, phone or payment details.
+        Pass exactly what the caller said; never fill these in yourself.
+
+        Args:
+            order_id: The order number the caller is asking about.
+            email: The email address the caller gave.
+            zip_code: The ZIP code the caller gave.
+        """
+        state = context.userdata
+        call = state.desk.verify_caller(
+            state.verification, order_id_text=order_id, email=email, zip_code=zip_code
+        )
+        return await _answer(call, tool="verify_caller")
+
+    @function_tool
+    async def get_order_details(self, context: RunContext[CallState], order_id: OrderId) -> str:
+        """Get an order's shipping address, contact email and phone, and payment card ending.
+
+        Only works once the caller has been verified for this order; otherwise it says how to
+        verify.
+
+        Args:
+            order_id: The order number as the caller said it.
+        """
+        state = context.userdata
+        call = state.desk.order_details(state.verification, order_id)
+        return await _answer(call, tool="get_order_details")
+
+    @function_tool
+    async def start_return(
+        self,
+        context: RunContext[CallState],
+        order_id: OrderId,
+        item: Annotated[
+            str, Field(description="The item to return: its product name as the caller said it.")
+        ],
+        reason: Annotated[
+            str, Field(description="Why the caller is returning it, in a few words.")
+        ],
+    ) -> str:
+        """Start a return for one item of a delivered order and get its return number.
+
+        Asking twice for the same item gives the existing return, not a new one. Returns are
+        refused for orders not yet delivered or outside the return window; the answer says why.
+
+        Args:
+            order_id: The order number as the caller said it.
+            item: The product to return.
+            reason: The caller's reason for the return.
+        """
+        state = context.userdata
+        call = state.desk.start_return(
+            state.verification, order_id_text=order_id, item=item, reason=reason
+        )
+        return await _answer(call, tool="start_return")
+
+    @function_tool
+    async def product_info(
+        self,
+        context: RunContext[CallState],
+        query: Annotated[
+            str, Field(description="Product name or keywords, e.g. 'wireless earbuds'.")
+        ],
+    ) -> str:
+        """Answer a question about Acme products: price, availability and a short description.
+
+        Args:
+            query: What the caller is asking about, as a product name or keywords.
+        """
+        return await _answer(context.userdata.desk.product_info(query), tool="product_info")

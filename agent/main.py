@@ -1,0 +1,84 @@
+"""Acme voice support worker: `python agent/main.py console | dev | start | download-files`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: import from the project root, not agent/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from livekit.agents import AgentServer, JobContext, JobProcess, cli
+
+from agent.acme_agent import AcmeAgent, CallState
+from agent.behaviors.state import StateTimes, log_state_changes
+from agent.behaviors.transcripts import record_transcript
+from agent.behaviors.usage import CallStats, report_usage
+from agent.bootstrap import call_store, prepare_store, transcript_dir
+from agent.prompts import load_prompt
+from agent.session_factory import build_session, load_vad
+from agent.settings import ConfigError, Settings, load_settings
+from agent.transcript_sink import TranscriptSink
+from tools.support import SupportDesk
+
+COMMANDS_NEEDING_KEYS = {"console", "dev", "start", "connect"}
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Once per worker process: settings, Silero VAD, and a ready (created, seeded) store."""
+    settings = load_settings()
+    proc.userdata["settings"] = settings
+    proc.userdata["vad"] = load_vad(settings.vad)
+    prepare_store(settings)
+
+
+def _configured_agent_name() -> str:
+    try:
+        return load_settings(require_keys=False).agent.name
+    except ConfigError:
+        return ""  # main() reports the error and exits before the worker starts
+
+
+server = AgentServer(setup_fnc=prewarm)
+
+
+@server.rtc_session(agent_name=_configured_agent_name())
+async def entrypoint(ctx: JobContext) -> None:
+    settings: Settings = ctx.proc.userdata["settings"]
+    call_id = f"{ctx.room.name}-{ctx.job.id}"
+    mode = settings.agent.mode
+    ctx.log_context_fields = {"room": ctx.room.name, "call_id": call_id, "mode": mode}
+
+    store = call_store(settings)
+    ctx.add_shutdown_callback(store.close)
+    sink = TranscriptSink(
+        directory=transcript_dir(settings), call_id=call_id, fsync=settings.transcripts.fsync
+    )
+    ctx.add_shutdown_callback(sink.aclose)
+
+    state = CallState(desk=SupportDesk(store=store))
+    session = build_session(settings, vad_model=ctx.proc.userdata["vad"], userdata=state)
+    times, stats = StateTimes(), CallStats()
+    record_transcript(session, sink)
+    log_state_changes(session, times)
+    report_usage(session, stats, times=times)
+
+    agent = AcmeAgent(
+        instructions=load_prompt(settings.agent.prompt),
+        greeting=load_prompt(settings.agent.greeting),
+    )
+    await session.start(agent=agent, room=ctx.room)
+
+
+def main() -> None:
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
+    try:
+        load_settings(require_keys=command in COMMANDS_NEEDING_KEYS)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    cli.run_app(server)
+
+
+if __name__ == "__main__":
+    main()

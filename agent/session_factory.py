@@ -1,0 +1,133 @@
+"""The one place that turns settings into models: realtime, pipeline or realtime_text."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from livekit.agents import AgentSession, TurnHandlingOptions, llm, stt, tts, vad
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.plugins import cartesia, deepgram, openai, silero
+from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
+
+from agent.acme_agent import CallState
+from agent.settings import Settings, VadConfig
+
+
+def load_vad(config: VadConfig) -> vad.VAD:
+    """Silero VAD, loaded once per process (prewarm)."""
+    return silero.VAD.load(
+        activation_threshold=config.activation_threshold,
+        min_speech_duration=config.min_speech_duration,
+        min_silence_duration=config.min_silence_duration,
+        prefix_padding_duration=config.prefix_padding_duration,
+    )
+
+
+def build_session(
+    settings: Settings, *, vad_model: vad.VAD | None, userdata: CallState
+) -> AgentSession[CallState]:
+    """Build the AgentSession for the configured mode, with its turn handling."""
+    components: dict[str, Any]
+    match settings.agent.mode:
+        case "realtime":
+            components = {"llm": build_realtime(settings, modalities=["audio"])}
+        case "realtime_text":
+            components = {
+                "llm": build_realtime(settings, modalities=["text"]),
+                "tts": build_tts(settings),
+            }
+        case "pipeline":
+            components = {
+                "stt": build_stt(settings),
+                "llm": build_llm(settings),
+                "tts": build_tts(settings),
+            }
+    return AgentSession[CallState](
+        **components,
+        vad=vad_model,
+        turn_handling=build_turn_handling(settings),
+        max_tool_steps=settings.agent.max_tool_steps,
+        userdata=userdata,
+    )
+
+
+def build_turn_handling(settings: Settings) -> TurnHandlingOptions:
+    th = settings.turn_handling
+    return TurnHandlingOptions(
+        endpointing={"min_delay": th.min_endpointing_delay, "max_delay": th.max_endpointing_delay},
+        interruption={"enabled": th.interruptions, "min_duration": th.min_interruption_duration},
+        preemptive_generation={"enabled": th.preemptive_generation},
+    )
+
+
+def build_realtime(
+    settings: Settings, *, modalities: list[Literal["text", "audio"]]
+) -> llm.RealtimeModel:
+    rt = settings.realtime
+    td = rt.turn_detection
+    detection: ServerVad | SemanticVad
+    if td.type == "server_vad":
+        detection = ServerVad(
+            type="server_vad",
+            threshold=td.threshold,
+            prefix_padding_ms=td.prefix_padding_ms,
+            silence_duration_ms=td.silence_duration_ms,
+            create_response=True,
+            interrupt_response=True,
+        )
+    else:
+        detection = SemanticVad(
+            type="semantic_vad",
+            eagerness=td.eagerness,
+            create_response=True,
+            interrupt_response=True,
+        )
+    return openai.realtime.RealtimeModel(
+        model=rt.model,
+        voice=rt.voice,
+        modalities=modalities,
+        turn_detection=detection,
+        api_key=settings.secrets.openai_api_key,
+        base_url=_given(settings.openai.base_url),
+    )
+
+
+def build_llm(settings: Settings) -> llm.LLM[Any]:
+    return openai.LLM(
+        model=settings.llm.model,
+        api_key=settings.secrets.openai_api_key,
+        base_url=_given(settings.llm_base_url),
+        temperature=settings.llm.temperature,
+    )
+
+
+def build_stt(settings: Settings) -> stt.STT[Any]:
+    cfg = settings.stt
+    options: dict[str, Any] = {}
+    if cfg.base_url:
+        options["base_url"] = cfg.base_url
+    if cfg.keyterms and cfg.model.startswith("nova-3"):
+        options["keyterm"] = list(cfg.keyterms)
+    return deepgram.STT(
+        model=cfg.model,
+        language=cfg.language,
+        api_key=settings.secrets.deepgram_api_key,
+        **options,
+    )
+
+
+def build_tts(settings: Settings) -> tts.TTS[Any]:
+    cfg = settings.tts
+    options: dict[str, Any] = {}
+    if cfg.base_url:
+        options["base_url"] = cfg.base_url
+    return cartesia.TTS(
+        model=cfg.model,
+        voice=cfg.voice,
+        api_key=settings.secrets.cartesia_api_key,
+        **options,
+    )
+
+
+def _given(value: str) -> NotGivenOr[str]:
+    return value if value else NOT_GIVEN
