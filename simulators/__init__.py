@@ -1,0 +1,51 @@
+"""Local simulators of the provider wire protocols (OpenAI, Deepgram, Cartesia) for tests."""
+
+from .audio import (
+    SegmenterConfig,
+    SpeechSegmenter,
+    speech_duration_s,
+    synthesize,
+    synthesize_async,
+)
+from .faults import FaultKind, Faults, Stage
+from .latency import Latency
+from .record import RealtimeSession, Received, SttStream, ToolResult, TtsRequest
+from .script import (
+    Conversation,
+    Message,
+    Reply,
+    Rule,
+    Script,
+    ToolCall,
+    always,
+    named_script,
+    on_tool_result,
+    on_user_says,
+)
+
+__all__ = [
+    "Conversation",
+    "FaultKind",
+    "Faults",
+    "Latency",
+    "Message",
+    "RealtimeSession",
+    "Received",
+    "Reply",
+    "Rule",
+    "Script",
+    "SegmenterConfig",
+    "SpeechSegmenter",
+    "Stage",
+    "SttStream",
+    "ToolCall",
+    "ToolResult",
+    "TtsRequest",
+    "always",
+    "named_script",
+    "on_tool_result",
+    "on_user_says",
+    "speech_duration_s",
+    "synthesize",
+    "synthesize_async",
+]

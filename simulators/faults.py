@@ -1,0 +1,88 @@
+"""Fault injection per simulated provider stage, with counts of the faults that fired.
+
+Where each kind fires:
+- `http_500` / `http_429`: the next HTTP request (llm, /tts/bytes) or WebSocket handshake
+  (realtime, stt, tts websocket). A pooled TTS socket is only hit on its next handshake.
+- `stall`: llm and /tts/bytes accept the request and never answer; stt and realtime never
+  complete the WebSocket handshake; the tts websocket accepts the next context and never
+  answers it. Each waits until the client gives up (or the simulator closes).
+- `close_mid_stream`: send part of the next answer (SSE, transcript, audio), then drop the
+  connection.
+- `malformed`: the next answer carries a non-JSON frame (and, for stt, a `Results` message
+  missing its `channel`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Stage = Literal["llm", "realtime", "stt", "tts"]
+FaultKind = Literal["http_500", "http_429", "close_mid_stream", "stall", "malformed"]
+
+STAGES: tuple[Stage, ...] = get_args(Stage)
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+HANDSHAKE_FAULTS: frozenset[FaultKind] = frozenset({"http_500", "http_429"})
+STREAM_FAULTS: frozenset[FaultKind] = frozenset({"close_mid_stream", "malformed"})
+
+
+@dataclass(kw_only=True)
+class _Armed:
+    kind: FaultKind
+    remaining: int
+
+
+class Faults:
+    """Armed faults per stage (first in, first fired) and how often each kind fired."""
+
+    def __init__(self, *, retry_after_s: int = 1) -> None:
+        self.retry_after_s = retry_after_s
+        self._armed: dict[Stage, list[_Armed]] = {stage: [] for stage in STAGES}
+        self._fired: Counter[tuple[Stage, FaultKind]] = Counter()
+        self._lock = threading.Lock()
+
+    def inject(self, stage: Stage, kind: FaultKind, times: int = 1) -> None:
+        """Arm `kind` for the next `times` opportunities of `stage`."""
+        if stage not in STAGES or kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {stage!r}/{kind!r}")
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._armed[stage].append(_Armed(kind=kind, remaining=times))
+
+    def take(self, stage: Stage, allowed: Collection[FaultKind] = FAULT_KINDS) -> FaultKind | None:
+        """Consume the first armed fault of `stage` whose kind is in `allowed`."""
+        with self._lock:
+            for armed in self._armed[stage]:
+                if armed.kind in allowed:
+                    armed.remaining -= 1
+                    if armed.remaining == 0:
+                        self._armed[stage].remove(armed)
+                    self._fired[(stage, armed.kind)] += 1
+                    return armed.kind
+        return None
+
+    def fired(self, stage: Stage | None = None, kind: FaultKind | None = None) -> int:
+        """How many faults fired, optionally filtered by stage and kind."""
+        with self._lock:
+            return sum(
+                n
+                for (s, k), n in self._fired.items()
+                if (stage is None or s == stage) and (kind is None or k == kind)
+            )
+
+    def pending(self, stage: Stage | None = None) -> int:
+        """How many armed fault firings are still waiting."""
+        with self._lock:
+            stages = STAGES if stage is None else (stage,)
+            return sum(a.remaining for s in stages for a in self._armed[s])
+
+    def clear(self) -> None:
+        """Disarm everything and reset the counters."""
+        with self._lock:
+            for armed in self._armed.values():
+                armed.clear()
+            self._fired.clear()

@@ -1,0 +1,5 @@
+"""Logger shared by the provider simulators."""
+
+import logging
+
+logger = logging.getLogger("simulators")

@@ -1,0 +1,247 @@
+"""Scripted conversation brain shared by the Chat Completions and Realtime simulators."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+DEFAULT_ANSWER = "I can help with your orders, returns and products. What do you need?"
+_NUMBER_WORD = (
+    r"(?:\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)"
+)
+ORDER_NUMBER = re.compile(
+    r"\b(?P<typed>[A-Za-z]{2,}-\d{2,}|\d{3,})\b"
+    rf"|\border\s+(?:(?:number|no\.?|id|\#)\s*)?"
+    rf"(?P<spoken>(?:acme[\s-]+)?{_NUMBER_WORD}(?:[\s,-]+{_NUMBER_WORD})+)\b",
+    re.IGNORECASE,
+)
+"""An order number typed ("ACME-1042", "55512") or spoken after "order" ("acme ten forty two")."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCall:
+    """A function call the simulated model makes; transports assign the call id."""
+
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """What the simulated model answers: text, tool calls, or both (text first)."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """One conversation entry, normalised from either wire protocol."""
+
+    role: Role
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
+    tool_name: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conversation:
+    """The messages and tool names a client sent for one response."""
+
+    messages: tuple[Message, ...]
+    tools: tuple[str, ...] = ()
+
+    @property
+    def last(self) -> Message | None:
+        return self.messages[-1] if self.messages else None
+
+    @property
+    def last_user_text(self) -> str | None:
+        """Text of the final message when it is a user turn, else None."""
+        last = self.last
+        return last.text if last is not None and last.role == "user" else None
+
+    @property
+    def last_tool_result(self) -> Message | None:
+        last = self.last
+        return last if last is not None and last.role == "tool" else None
+
+
+class Rule(Protocol):
+    """A scripted behaviour: a reply when it applies, None to let later rules decide."""
+
+    def __call__(self, conversation: Conversation) -> Reply | None: ...
+
+
+Matcher = Callable[[Conversation], "re.Match[str] | None"]
+TextSpec = str | Callable[["re.Match[str]"], str]
+ArgsSpec = Mapping[str, Any] | Callable[["re.Match[str]"], Mapping[str, Any]] | None
+
+
+def _expand(spec: TextSpec, match: re.Match[str]) -> str:
+    return spec(match) if callable(spec) else match.expand(spec)
+
+
+def _expand_args(spec: ArgsSpec, match: re.Match[str]) -> dict[str, Any]:
+    if spec is None:
+        return {}
+    if callable(spec):
+        return dict(spec(match))
+    return {k: match.expand(v) if isinstance(v, str) else v for k, v in spec.items()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScriptedRule:
+    """A trigger plus the reply it produces; tool calls only fire for tools the client offers."""
+
+    matcher: Matcher
+    text: TextSpec = ""
+    tool_calls: tuple[tuple[str, ArgsSpec], ...] = ()
+
+    def __call__(self, conversation: Conversation) -> Reply | None:
+        match = self.matcher(conversation)
+        if match is None:
+            return None
+        if any(name not in conversation.tools for name, _ in self.tool_calls):
+            return None
+        calls = tuple(
+            ToolCall(name=name, arguments=_expand_args(spec, match))
+            for name, spec in self.tool_calls
+        )
+        return Reply(text=_expand(self.text, match), tool_calls=calls)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trigger:
+    """Builder returned by `on_user_says` / `on_tool_result`; finish it with say/call_tool."""
+
+    matcher: Matcher
+
+    def say(self, text: TextSpec) -> ScriptedRule:
+        """Answer with text; `\\1` / `\\g<name>` refer to the trigger's capture groups."""
+        return ScriptedRule(matcher=self.matcher, text=text)
+
+    def call_tool(self, name: str, args: ArgsSpec = None, *, say: TextSpec = "") -> ScriptedRule:
+        """Call a tool; string argument values are expanded like `say` templates."""
+        return ScriptedRule(matcher=self.matcher, text=say, tool_calls=((name, args),))
+
+    def call_tools(self, *calls: tuple[str, ArgsSpec], say: TextSpec = "") -> ScriptedRule:
+        """Call several tools in one response (parallel tool calls)."""
+        return ScriptedRule(matcher=self.matcher, text=say, tool_calls=tuple(calls))
+
+
+def on_user_says(pattern: str | re.Pattern[str]) -> Trigger:
+    """Trigger when the conversation ends with a user turn matching `pattern` (case-blind)."""
+    regex = re.compile(pattern, re.IGNORECASE) if isinstance(pattern, str) else pattern
+
+    def matcher(conversation: Conversation) -> re.Match[str] | None:
+        text = conversation.last_user_text
+        return regex.search(text) if text is not None else None
+
+    return Trigger(matcher=matcher)
+
+
+def on_tool_result(name: str | None = None, pattern: str = r"(?s).*") -> Trigger:
+    """Trigger when the conversation ends with a tool result (of `name`, matching `pattern`)."""
+    regex = re.compile(pattern)
+
+    def matcher(conversation: Conversation) -> re.Match[str] | None:
+        result = conversation.last_tool_result
+        if result is None or (name is not None and result.tool_name != name):
+            return None
+        return regex.search(result.text)
+
+    return Trigger(matcher=matcher)
+
+
+def always() -> Trigger:
+    """Trigger on any conversation (use last, as a catch-all)."""
+    return Trigger(matcher=lambda conversation: re.match("", ""))
+
+
+def say_tool_result_back() -> ScriptedRule:
+    """Default: after a tool result, speak the tool output as the answer."""
+    return on_tool_result().say(r"\g<0>")
+
+
+def lookup_order_when_mentioned() -> ScriptedRule:
+    """Default: an order number in the user's last turn calls `lookup_order(order_id=...)`.
+
+    `order_id` is the words as heard; the agent's tool normalises spoken forms.
+    """
+    return on_user_says(ORDER_NUMBER).call_tool(
+        "lookup_order", lambda m: {"order_id": m["typed"] or m["spoken"]}
+    )
+
+
+class Script:
+    """Ordered rules (first reply wins) plus the queue of what the simulated STT hears."""
+
+    def __init__(
+        self,
+        *,
+        rules: Sequence[Rule] = (),
+        hears: Iterable[str] = (),
+        use_defaults: bool = True,
+        default_answer: str = DEFAULT_ANSWER,
+    ) -> None:
+        self.rules: list[Rule] = list(rules)
+        self.hears: list[str] = list(hears)
+        self.use_defaults = use_defaults
+        self.default_answer = default_answer
+        self._lock = threading.Lock()
+
+    def hear(self, *texts: str) -> None:
+        """Queue transcripts for the next detected speech segments."""
+        with self._lock:
+            self.hears.extend(texts)
+
+    def next_heard(self) -> str:
+        """Pop the transcript for a newly detected speech segment ("" when the queue is empty)."""
+        with self._lock:
+            return self.hears.pop(0) if self.hears else ""
+
+    def reply(self, conversation: Conversation) -> Reply:
+        """Decide the model's answer to `conversation`."""
+        rules: list[Rule] = list(self.rules)
+        if self.use_defaults:
+            rules += [say_tool_result_back(), lookup_order_when_mentioned()]
+        for rule in rules:
+            if (reply := rule(conversation)) is not None:
+                return reply
+        return Reply(text=self.default_answer)
+
+
+def echo_script() -> Script:
+    """Repeats the user's words: handy to check an STT -> LLM -> TTS path end to end."""
+    return Script(rules=[on_user_says(r"(?s)^(.+)$").say(r"You said: \1")])
+
+
+SCRIPTS: dict[str, Callable[[], Script]] = {"default": Script, "echo": echo_script}
+
+
+def named_script(name: str) -> Script:
+    """Build one of the named scripts the CLI offers."""
+    try:
+        return SCRIPTS[name]()
+    except KeyError:
+        raise ValueError(f"unknown script {name!r}; choose from {sorted(SCRIPTS)}") from None
+
+
+def split_tokens(text: str) -> list[str]:
+    """Split text into stream pieces (a word with its trailing space)."""
+    return re.findall(r"\s*\S+\s*", text) if text.strip() else ([text] if text else [])
+
+
+def count_tokens(text: str) -> int:
+    """Rough token count used for usage reports (4 characters per token)."""
+    return math.ceil(len(text) / 4) if text else 0
