@@ -22,6 +22,7 @@ from .script import (
     on_tool_result,
     on_user_says,
 )
+from .server import ProviderSimulator, SimulatorThread
 
 __all__ = [
     "Conversation",
@@ -29,12 +30,14 @@ __all__ = [
     "Faults",
     "Latency",
     "Message",
+    "ProviderSimulator",
     "RealtimeSession",
     "Received",
     "Reply",
     "Rule",
     "Script",
     "SegmenterConfig",
+    "SimulatorThread",
     "SpeechSegmenter",
     "Stage",
     "SttStream",
