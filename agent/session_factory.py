@@ -103,9 +103,7 @@ def build_llm(settings: Settings) -> llm.LLM[Any]:
 
 def build_stt(settings: Settings) -> stt.STT[Any]:
     cfg = settings.stt
-    options: dict[str, Any] = {}
-    if cfg.base_url:
-        options["base_url"] = cfg.base_url
+    options = _endpoint(cfg.base_url)
     if cfg.keyterms and cfg.model.startswith("nova-3"):
         options["keyterm"] = list(cfg.keyterms)
     return deepgram.STT(
@@ -118,15 +116,17 @@ def build_stt(settings: Settings) -> stt.STT[Any]:
 
 def build_tts(settings: Settings) -> tts.TTS[Any]:
     cfg = settings.tts
-    options: dict[str, Any] = {}
-    if cfg.base_url:
-        options["base_url"] = cfg.base_url
     return cartesia.TTS(
         model=cfg.model,
         voice=cfg.voice,
         api_key=settings.secrets.cartesia_api_key,
-        **options,
+        **_endpoint(cfg.base_url),
     )
+
+
+def _endpoint(base_url: str) -> dict[str, Any]:
+    """The plugin's base_url option, only when one is configured (else the provider's own)."""
+    return {"base_url": base_url} if base_url else {}
 
 
 def _given(value: str) -> NotGivenOr[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from livekit.agents import AgentSession
@@ -12,7 +11,6 @@ from agent.acme_agent import AcmeAgent, CallState
 from agent.prompts import load_prompt
 from tests.scripted_llm import Call, Rule, ScriptedLLM
 from tools.store import OrderStore
-from tools.stores import open_store
 from tools.support import SupportDesk
 
 pytestmark = pytest.mark.unit
@@ -31,13 +29,6 @@ RULES: list[Rule] = [
     (r"my order is (.+)", lambda m: Call("lookup_order", {"order_id": m[1]})),
     (r"where is order (\S+?)\??$", lambda m: Call("lookup_order", {"order_id": m[1]})),
 ]
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[OrderStore]:
-    s = await open_store(f"sqlite:///{tmp_path}/acme.db", seed=True)
-    yield s
-    await s.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from livekit.agents import AgentSession
@@ -16,7 +15,6 @@ from livekit.plugins import openai
 from agent.acme_agent import AcmeAgent, CallState
 from agent.prompts import load_prompt
 from tools.store import OrderStore
-from tools.stores import open_store
 from tools.support import SupportDesk
 
 pytestmark = [
@@ -25,13 +23,6 @@ pytestmark = [
 ]
 
 MODEL = os.environ.get("ACME_EVAL_MODEL", "gpt-4.1-mini")
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[OrderStore]:
-    s = await open_store(f"sqlite:///{tmp_path}/acme.db", seed=True)
-    yield s
-    await s.close()
 
 
 @pytest.fixture
