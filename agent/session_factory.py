@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from livekit.agents import AgentSession, TurnHandlingOptions, llm, stt, tts, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.agents.voice.turn import EndpointingOptions
 from livekit.plugins import cartesia, deepgram, openai, silero
 from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
 
@@ -53,8 +54,13 @@ def build_session(
 
 def build_turn_handling(settings: Settings) -> TurnHandlingOptions:
     th = settings.turn_handling
+    endpointing: EndpointingOptions = {}
+    if th.min_endpointing_delay is not None:
+        endpointing["min_delay"] = th.min_endpointing_delay
+    if th.max_endpointing_delay is not None:
+        endpointing["max_delay"] = th.max_endpointing_delay
     return TurnHandlingOptions(
-        endpointing={"min_delay": th.min_endpointing_delay, "max_delay": th.max_endpointing_delay},
+        endpointing=endpointing,
         interruption={"enabled": th.interruptions, "min_duration": th.min_interruption_duration},
         preemptive_generation={"enabled": th.preemptive_generation},
     )

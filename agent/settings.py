@@ -45,8 +45,9 @@ class TranscriptConfig(_Section):
 
 
 class TurnHandlingConfig(_Section):
-    min_endpointing_delay: float = Field(default=0.5, ge=0.0, le=10.0)
-    max_endpointing_delay: float = Field(default=3.0, ge=0.1, le=30.0)
+    # None: the framework's default for the turn detector in use (0.3 / 2.5 s streaming).
+    min_endpointing_delay: float | None = Field(default=None, ge=0.0, le=10.0)
+    max_endpointing_delay: float | None = Field(default=None, ge=0.1, le=30.0)
     interruptions: bool = True
     min_interruption_duration: float = Field(default=0.5, ge=0.0, le=5.0)
     preemptive_generation: bool = True

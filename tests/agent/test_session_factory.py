@@ -110,3 +110,12 @@ def _assert_turn_handling(session: AgentSession[CallState]) -> None:
     assert opts.endpointing["max_delay"] == 2.0
     assert opts.interruption["enabled"] is False
     assert opts.preemptive_generation["enabled"] is False
+
+
+def test_unset_endpointing_uses_the_framework_default(state: CallState) -> None:
+    s = load_settings(environ=KEYS)
+    assert s.turn_handling.min_endpointing_delay is None
+    session = build_session(s, vad_model=None, userdata=state)
+    # the streaming turn detector's defaults, not the older fixed 0.5 / 3.0 s
+    assert session.options.endpointing["min_delay"] == 0.3
+    assert session.options.endpointing["max_delay"] == 2.5
