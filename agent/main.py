@@ -10,16 +10,10 @@ if __package__ in (None, ""):  # run as a script: import from the project root, 
 
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
 
-from agent.acme_agent import AcmeAgent, CallState
-from agent.behaviors.state import StateTimes, log_state_changes
-from agent.behaviors.transcripts import record_transcript
-from agent.behaviors.usage import CallStats, report_usage
-from agent.bootstrap import call_store, prepare_store, transcript_dir
-from agent.prompts import load_prompt
-from agent.session_factory import build_session, load_vad
+from agent.bootstrap import prepare_store
+from agent.call import build_call
+from agent.session_factory import load_vad
 from agent.settings import ConfigError, Settings, load_settings
-from agent.transcript_sink import TranscriptSink
-from tools.support import SupportDesk
 
 COMMANDS_NEEDING_KEYS = {"console", "dev", "start", "connect"}
 
@@ -49,25 +43,9 @@ async def entrypoint(ctx: JobContext) -> None:
     mode = settings.agent.mode
     ctx.log_context_fields = {"room": ctx.room.name, "call_id": call_id, "mode": mode}
 
-    store = call_store(settings)
-    ctx.add_shutdown_callback(store.close)
-    sink = TranscriptSink(
-        directory=transcript_dir(settings), call_id=call_id, fsync=settings.transcripts.fsync
-    )
-    ctx.add_shutdown_callback(sink.aclose)
-
-    state = CallState(desk=SupportDesk(store=store))
-    session = build_session(settings, vad_model=ctx.proc.userdata["vad"], userdata=state)
-    times, stats = StateTimes(), CallStats()
-    record_transcript(session, sink)
-    log_state_changes(session, times)
-    report_usage(session, stats, times=times)
-
-    agent = AcmeAgent(
-        instructions=load_prompt(settings.agent.prompt),
-        greeting=load_prompt(settings.agent.greeting),
-    )
-    await session.start(agent=agent, room=ctx.room)
+    call = build_call(settings, call_id=call_id, vad_model=ctx.proc.userdata["vad"])
+    ctx.add_shutdown_callback(call.release)
+    await call.start(room=ctx.room)
 
 
 def main() -> None:

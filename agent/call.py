@@ -1,0 +1,146 @@
+"""One call's wiring (store, transcript, session, behaviors, agent), shared by every way to run it.
+
+The worker entrypoint starts it in a LiveKit room; tests and benchmarks start the same wiring
+with their own audio input and output, so they exercise the product rather than a copy of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from livekit import rtc
+from livekit.agents import AgentSession, io, vad
+from livekit.agents.types import NOT_GIVEN
+
+from agent.acme_agent import AcmeAgent, CallState
+from agent.behaviors.state import StateTimes, log_state_changes
+from agent.behaviors.transcripts import record_transcript
+from agent.behaviors.usage import CallStats, report_usage
+from agent.bootstrap import call_store, transcript_dir
+from agent.prompts import load_prompt
+from agent.session_factory import build_session
+from agent.settings import Settings
+from agent.transcript_sink import TranscriptSink
+from tools.store import OrderStore
+from tools.support import SupportDesk
+
+logger = logging.getLogger("acme.agent")
+
+SESSION_CLOSE_WAIT_S = 15.0
+
+
+@dataclass(kw_only=True)
+class Call:
+    """Everything one call owns.
+
+    In a worker the framework closes the session on job shutdown and `release()` then frees the
+    rest; elsewhere `aclose()` closes the session and frees the rest. Both are idempotent.
+    """
+
+    call_id: str
+    session: AgentSession[CallState]
+    agent: AcmeAgent
+    store: OrderStore
+    sink: TranscriptSink
+    times: StateTimes
+    stats: CallStats
+    _started: bool = field(default=False, repr=False)
+    _released: bool = field(default=False, repr=False)
+    _session_closed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        self.session.on("close", lambda _ev: self._session_closed.set())
+
+    @property
+    def transcript_path(self) -> Path:
+        return self.sink.path
+
+    async def start(
+        self,
+        *,
+        room: rtc.Room | None = None,
+        audio_input: io.AudioInput | None = None,
+        audio_output: io.AudioOutput | None = None,
+    ) -> None:
+        """Start the session: in `room`, or on the given audio input and output."""
+        if audio_input is not None:
+            self.session.input.audio = audio_input
+        if audio_output is not None:
+            self.session.output.audio = audio_output
+        await self.session.start(agent=self.agent, room=room if room is not None else NOT_GIVEN)
+        self._started = True
+
+    async def release(self) -> None:
+        """Once the session has closed, write out the transcript and close the store.
+
+        Waiting lets the last messages (an interrupted answer, say) reach the transcript.
+        """
+        if self._started and not self._session_closed.is_set():
+            try:
+                await asyncio.wait_for(self._session_closed.wait(), SESSION_CLOSE_WAIT_S)
+            except TimeoutError:
+                logger.warning("session still open at release", extra={"call_id": self.call_id})
+        if self._released:
+            return
+        self._released = True
+        try:
+            await self.sink.aclose()
+        finally:
+            await self.store.close()
+
+    async def aclose(self) -> None:
+        """Close the session, then release the transcript and the store."""
+        try:
+            await self.session.aclose()
+        finally:
+            await self.release()
+
+
+def build_call(settings: Settings, *, call_id: str, vad_model: vad.VAD | None) -> Call:
+    """Wire one call from settings. Connects to nothing: the store opens on first use."""
+    store = call_store(settings)
+    sink = TranscriptSink(
+        directory=transcript_dir(settings), call_id=call_id, fsync=settings.transcripts.fsync
+    )
+    session = build_session(
+        settings, vad_model=vad_model, userdata=CallState(desk=SupportDesk(store=store))
+    )
+    times, stats = StateTimes(), CallStats()
+    record_transcript(session, sink)
+    log_state_changes(session, times)
+    report_usage(session, stats, times=times)
+    agent = AcmeAgent(
+        instructions=load_prompt(settings.agent.prompt),
+        greeting=load_prompt(settings.agent.greeting),
+    )
+    return Call(
+        call_id=call_id,
+        session=session,
+        agent=agent,
+        store=store,
+        sink=sink,
+        times=times,
+        stats=stats,
+    )
+
+
+async def start_call(
+    settings: Settings,
+    *,
+    call_id: str,
+    vad_model: vad.VAD | None,
+    room: rtc.Room | None = None,
+    audio_input: io.AudioInput | None = None,
+    audio_output: io.AudioOutput | None = None,
+) -> Call:
+    """Build and start a call; if starting fails, what was opened is closed again."""
+    call = build_call(settings, call_id=call_id, vad_model=vad_model)
+    try:
+        await call.start(room=room, audio_input=audio_input, audio_output=audio_output)
+    except BaseException:
+        await call.aclose()
+        raise
+    return call
