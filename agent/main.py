@@ -14,6 +14,7 @@ from agent.bootstrap import prepare_store
 from agent.call import build_call
 from agent.session_factory import load_vad
 from agent.settings import ConfigError, Settings, load_settings
+from agent.worker_options import configured_server_options
 
 COMMANDS_NEEDING_KEYS = {"console", "dev", "start", "connect"}
 
@@ -33,7 +34,7 @@ def _configured_agent_name() -> str:
         return ""  # main() reports the error and exits before the worker starts
 
 
-server = AgentServer(setup_fnc=prewarm)
+server = AgentServer(setup_fnc=prewarm, **configured_server_options())
 
 
 @server.rtc_session(agent_name=_configured_agent_name())

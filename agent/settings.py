@@ -98,10 +98,22 @@ class VadConfig(_Section):
     prefix_padding_duration: float = Field(default=0.5, ge=0.0, le=2.0)
 
 
+class LiveKitConfig(_Section):
+    url: str = Field(default="", pattern=r"^((wss?|https?)://\S+)?$")
+
+
+class WorkerConfig(_Section):
+    drain_timeout: int = Field(default=1800, ge=1, le=86400)
+    health_port: int = Field(default=8081, ge=0, le=65535)
+    prometheus_port: int = Field(default=0, ge=0, le=65535)
+
+
 class Secrets(_Section):
     openai_api_key: str = ""
     deepgram_api_key: str = ""
     cartesia_api_key: str = ""
+    livekit_api_key: str = ""
+    livekit_api_secret: str = ""
 
     def __repr__(self) -> str:
         return "Secrets(<redacted>)"
@@ -120,6 +132,8 @@ class Settings(_Section):
     llm: LlmConfig = LlmConfig()
     tts: TtsConfig = TtsConfig()
     vad: VadConfig = VadConfig()
+    livekit: LiveKitConfig = LiveKitConfig()
+    worker: WorkerConfig = WorkerConfig()
     secrets: Secrets = Secrets()
 
     @property
@@ -148,12 +162,18 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_TTS_MODEL": ("tts", "model"),
     "ACME_TTS_VOICE": ("tts", "voice"),
     "ACME_CARTESIA_BASE_URL": ("tts", "base_url"),
+    "LIVEKIT_URL": ("livekit", "url"),
+    "ACME_DRAIN_TIMEOUT": ("worker", "drain_timeout"),
+    "ACME_HEALTH_PORT": ("worker", "health_port"),
+    "ACME_PROMETHEUS_PORT": ("worker", "prometheus_port"),
 }
 
 SECRET_VARS: dict[str, str] = {
     "OPENAI_API_KEY": "openai_api_key",
     "DEEPGRAM_API_KEY": "deepgram_api_key",
     "CARTESIA_API_KEY": "cartesia_api_key",
+    "LIVEKIT_API_KEY": "livekit_api_key",
+    "LIVEKIT_API_SECRET": "livekit_api_secret",
 }
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
