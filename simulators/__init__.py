@@ -9,7 +9,14 @@ from .audio import (
 )
 from .faults import FaultKind, Faults, Stage
 from .latency import Latency
-from .record import RealtimeSession, Received, SttStream, ToolResult, TtsRequest
+from .record import (
+    RealtimeSession,
+    Received,
+    SttStream,
+    ToolResult,
+    TranscriptionRequest,
+    TtsRequest,
+)
 from .script import (
     Conversation,
     Message,
@@ -43,6 +50,7 @@ __all__ = [
     "SttStream",
     "ToolCall",
     "ToolResult",
+    "TranscriptionRequest",
     "TtsRequest",
     "always",
     "named_script",

@@ -10,6 +10,10 @@ Where each kind fires:
   connection.
 - `malformed`: the next answer carries a non-JSON frame (and, for stt, a `Results` message
   missing its `channel`).
+
+Stages `stt` and `tts` are Deepgram and Cartesia; `openai_stt` and `openai_tts` are the OpenAI
+`/v1/audio/transcriptions` and `/v1/audio/speech` routes (the STT and TTS fallbacks), so one
+simulator can fail a primary while its fallback keeps answering.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Stage = Literal["llm", "realtime", "stt", "tts"]
+Stage = Literal["llm", "realtime", "stt", "tts", "openai_stt", "openai_tts"]
 FaultKind = Literal["http_500", "http_429", "close_mid_stream", "stall", "malformed"]
 
 STAGES: tuple[Stage, ...] = get_args(Stage)

@@ -37,12 +37,26 @@ class SttStream:
 
 
 @dataclass(kw_only=True)
+class TranscriptionRequest:
+    """One OpenAI `/v1/audio/transcriptions` request (one utterance)."""
+
+    model: str
+    sample_rate: int
+    audio_bytes: int
+    transcript: str = ""
+
+    @property
+    def audio_s(self) -> float:
+        return self.audio_bytes / 2 / self.sample_rate if self.sample_rate else 0.0
+
+
+@dataclass(kw_only=True)
 class TtsRequest:
-    """One TTS context (websocket) or /tts/bytes request."""
+    """One TTS context (Cartesia websocket), /tts/bytes or OpenAI /v1/audio/speech request."""
 
     context_id: str
     sample_rate: int
-    via: Literal["websocket", "bytes"]
+    via: Literal["websocket", "bytes", "speech"]
     text: str = ""
     audio_bytes: int = 0
     done: bool = False
@@ -78,6 +92,7 @@ class Received:
         self.replies: list[Reply] = []
         self.tool_results: list[ToolResult] = []
         self.stt_streams: list[SttStream] = []
+        self.transcriptions: list[TranscriptionRequest] = []
         self.tts_requests: list[TtsRequest] = []
         self.realtime_sessions: list[RealtimeSession] = []
         self._seen_call_ids: set[str] = set()
@@ -104,6 +119,7 @@ class Received:
             self.replies.clear()
             self.tool_results.clear()
             self.stt_streams.clear()
+            self.transcriptions.clear()
             self.tts_requests.clear()
             self.realtime_sessions.clear()
             self._seen_call_ids.clear()
@@ -125,6 +141,10 @@ class Received:
             "stt_streams": [
                 {"audio_s": s.audio_s, "transcripts": s.transcripts, "control": s.control}
                 for s in self.stt_streams
+            ],
+            "transcriptions": [
+                {"model": t.model, "audio_s": t.audio_s, "transcript": t.transcript}
+                for t in self.transcriptions
             ],
             "tts_requests": [
                 {"text": t.text, "audio_s": t.audio_s, "via": t.via, "cancelled": t.cancelled}

@@ -16,6 +16,7 @@ from .deepgram import DeepgramLive
 from .faults import Faults
 from .latency import Latency
 from .log import logger
+from .openai_audio import OpenAIAudio
 from .realtime import OpenAIRealtime
 from .record import Received
 from .script import Script
@@ -25,7 +26,7 @@ HOST = "127.0.0.1"
 
 
 class ProviderSimulator:
-    """Serves Chat Completions, Realtime, Deepgram live STT and Cartesia TTS on 127.0.0.1.
+    """Serves Chat Completions, Realtime, OpenAI audio, Deepgram live STT and Cartesia TTS.
 
     Use `async with ProviderSimulator(...) as sim:` in tests, point the plugins at
     `sim.openai_base_url`, `sim.deepgram_base_url` and `sim.cartesia_base_url`, and
@@ -108,6 +109,7 @@ class ProviderSimulator:
             OpenAIRealtime(state=state),
             DeepgramLive(state=state),
             CartesiaTts(state=state),
+            OpenAIAudio(state=state),
             Control(state=state),
         ):
             app.add_routes(provider.routes())
