@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from agent.telephony.numbers import transfer_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config" / "settings.toml"
@@ -91,6 +93,22 @@ class TtsConfig(_Section):
     base_url: str = ""
 
 
+class TelephonyConfig(_Section):
+    """Phone calls through a SIP trunk (README "Phone calls")."""
+
+    transfer_to: str = ""  # tel:/sip: URI or phone number for transfer_to_human; empty = none
+    noise_cancellation: bool = False  # BVCTelephony for SIP callers; LiveKit Cloud only
+    stt_model: str = Field(default="nova-2-phonecall", min_length=1)
+    stt_sample_rate: Literal[8000, 16000] = 8000
+    keypad_timeout: float = Field(default=5.0, gt=0.0, le=30.0)
+    caller_lookup_timeout: float = Field(default=2.0, gt=0.0, le=10.0)
+
+    @field_validator("transfer_to")
+    @classmethod
+    def _transfer_uri(cls, value: str) -> str:
+        return transfer_uri(value)
+
+
 class VadConfig(_Section):
     activation_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     min_speech_duration: float = Field(default=0.05, ge=0.0, le=2.0)
@@ -131,6 +149,7 @@ class Settings(_Section):
     stt: SttConfig = SttConfig()
     llm: LlmConfig = LlmConfig()
     tts: TtsConfig = TtsConfig()
+    telephony: TelephonyConfig = TelephonyConfig()
     vad: VadConfig = VadConfig()
     livekit: LiveKitConfig = LiveKitConfig()
     worker: WorkerConfig = WorkerConfig()
@@ -166,6 +185,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_DRAIN_TIMEOUT": ("worker", "drain_timeout"),
     "ACME_HEALTH_PORT": ("worker", "health_port"),
     "ACME_PROMETHEUS_PORT": ("worker", "prometheus_port"),
+    "ACME_TRANSFER_TO": ("telephony", "transfer_to"),
+    "ACME_PHONE_NOISE_CANCELLATION": ("telephony", "noise_cancellation"),
+    "ACME_PHONE_STT_MODEL": ("telephony", "stt_model"),
 }
 
 SECRET_VARS: dict[str, str] = {
