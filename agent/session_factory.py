@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Literal
 
-from livekit.agents import AgentSession, TurnHandlingOptions, llm, stt, tts, vad
+from livekit.agents import AgentSession, APIConnectOptions, TurnHandlingOptions, llm, stt, tts, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.voice.turn import EndpointingOptions
 from livekit.plugins import cartesia, deepgram, openai, silero
 from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
 
 from agent.acme_agent import CallState
+from agent.fallbacks import (
+    log_provider_errors,
+    realtime_chain,
+    realtime_conn_options,
+    session_conn_options,
+    with_llm_fallback,
+    with_stt_fallback,
+    with_tts_fallback,
+)
 from agent.settings import Settings, VadConfig
 
 
@@ -31,25 +41,34 @@ def build_session(
     components: dict[str, Any]
     match settings.agent.mode:
         case "realtime":
-            components = {"llm": build_realtime(settings, modalities=["audio"])}
+            components = {
+                "llm": realtime_chain(
+                    settings, build=partial(build_realtime, settings, modalities=["audio"])
+                )
+            }
         case "realtime_text":
             components = {
-                "llm": build_realtime(settings, modalities=["text"]),
-                "tts": build_tts(settings),
+                "llm": realtime_chain(
+                    settings, build=partial(build_realtime, settings, modalities=["text"])
+                ),
+                "tts": with_tts_fallback(build_tts(settings), settings),
             }
         case "pipeline":
             components = {
-                "stt": build_stt(settings),
-                "llm": build_llm(settings),
-                "tts": build_tts(settings),
+                "stt": with_stt_fallback(build_stt(settings), settings, vad_model=vad_model),
+                "llm": with_llm_fallback(build_llm(settings), settings),
+                "tts": with_tts_fallback(build_tts(settings), settings),
             }
-    return AgentSession[CallState](
+    session = AgentSession[CallState](
         **components,
         vad=vad_model,
         turn_handling=build_turn_handling(settings),
         max_tool_steps=settings.agent.max_tool_steps,
         userdata=userdata,
+        conn_options=session_conn_options(settings),
     )
+    log_provider_errors(session)
+    return session
 
 
 def build_turn_handling(settings: Settings) -> TurnHandlingOptions:
@@ -67,8 +86,14 @@ def build_turn_handling(settings: Settings) -> TurnHandlingOptions:
 
 
 def build_realtime(
-    settings: Settings, *, modalities: list[Literal["text", "audio"]]
+    settings: Settings,
+    *,
+    modalities: list[Literal["text", "audio"]],
+    model: str | None = None,
+    base_url: str | None = None,
+    conn_options: APIConnectOptions | None = None,
 ) -> llm.RealtimeModel:
+    """One Realtime model: the configured one, or another model / endpoint (a fallback)."""
     rt = settings.realtime
     td = rt.turn_detection
     detection: ServerVad | SemanticVad
@@ -89,12 +114,13 @@ def build_realtime(
             interrupt_response=True,
         )
     return openai.realtime.RealtimeModel(
-        model=rt.model,
+        model=model or rt.model,
         voice=rt.voice,
         modalities=modalities,
         turn_detection=detection,
         api_key=settings.secrets.openai_api_key,
-        base_url=_given(settings.openai.base_url),
+        base_url=_given(settings.openai.base_url if base_url is None else base_url),
+        conn_options=conn_options or realtime_conn_options(settings),
     )
 
 

@@ -116,6 +116,25 @@ class VadConfig(_Section):
     prefix_padding_duration: float = Field(default=0.5, ge=0.0, le=2.0)
 
 
+class FallbackConfig(_Section):
+    """Second providers a call switches to when the primary fails; empty = no fallback."""
+
+    stt: Literal["", "openai"] = ""
+    stt_model: str = Field(default="gpt-4o-mini-transcribe", min_length=1)
+    llm_model: str = ""
+    llm_base_url: str = ""
+    tts: Literal["", "openai"] = ""
+    tts_model: str = Field(default="gpt-4o-mini-tts", min_length=1)
+    tts_voice: str = Field(default="ash", min_length=1)
+    realtime_model: str = ""
+    realtime_base_url: str = ""
+    # Seconds a primary may stay silent (connect, first token, next audio) before the switch.
+    stt_timeout: float = Field(default=2.0, gt=0.0, le=30.0)
+    llm_timeout: float = Field(default=2.5, gt=0.0, le=30.0)
+    tts_timeout: float = Field(default=2.0, gt=0.0, le=30.0)
+    realtime_timeout: float = Field(default=3.0, gt=0.0, le=30.0)
+
+
 class LiveKitConfig(_Section):
     url: str = Field(default="", pattern=r"^((wss?|https?)://\S+)?$")
 
@@ -132,6 +151,7 @@ class Secrets(_Section):
     cartesia_api_key: str = ""
     livekit_api_key: str = ""
     livekit_api_secret: str = ""
+    fallback_llm_api_key: str = ""
 
     def __repr__(self) -> str:
         return "Secrets(<redacted>)"
@@ -151,6 +171,7 @@ class Settings(_Section):
     tts: TtsConfig = TtsConfig()
     telephony: TelephonyConfig = TelephonyConfig()
     vad: VadConfig = VadConfig()
+    fallback: FallbackConfig = FallbackConfig()
     livekit: LiveKitConfig = LiveKitConfig()
     worker: WorkerConfig = WorkerConfig()
     secrets: Secrets = Secrets()
@@ -181,6 +202,12 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_TTS_MODEL": ("tts", "model"),
     "ACME_TTS_VOICE": ("tts", "voice"),
     "ACME_CARTESIA_BASE_URL": ("tts", "base_url"),
+    "ACME_FALLBACK_STT": ("fallback", "stt"),
+    "ACME_FALLBACK_LLM_MODEL": ("fallback", "llm_model"),
+    "ACME_FALLBACK_LLM_BASE_URL": ("fallback", "llm_base_url"),
+    "ACME_FALLBACK_TTS": ("fallback", "tts"),
+    "ACME_FALLBACK_REALTIME_MODEL": ("fallback", "realtime_model"),
+    "ACME_FALLBACK_REALTIME_BASE_URL": ("fallback", "realtime_base_url"),
     "LIVEKIT_URL": ("livekit", "url"),
     "ACME_DRAIN_TIMEOUT": ("worker", "drain_timeout"),
     "ACME_HEALTH_PORT": ("worker", "health_port"),
@@ -196,6 +223,7 @@ SECRET_VARS: dict[str, str] = {
     "CARTESIA_API_KEY": "cartesia_api_key",
     "LIVEKIT_API_KEY": "livekit_api_key",
     "LIVEKIT_API_SECRET": "livekit_api_secret",
+    "ACME_FALLBACK_LLM_API_KEY": "fallback_llm_api_key",
 }
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
@@ -236,7 +264,27 @@ def load_settings(
         missing = [v for v in REQUIRED_KEYS[settings.agent.mode] if not env.get(v, "").strip()]
         if missing:
             raise ConfigError(f"{missing[0]} is required for mode={settings.agent.mode}")
+        for var, fallback in fallback_keys(settings):
+            if not env.get(var, "").strip():
+                raise ConfigError(f"{var} is required for the {fallback} fallback")
     return settings
+
+
+def fallback_keys(settings: Settings) -> list[tuple[str, str]]:
+    """(variable, fallback) for each key a configured fallback of this mode needs."""
+    fb, mode = settings.fallback, settings.agent.mode
+    keys: list[tuple[str, str]] = []
+    if mode == "pipeline" and fb.stt == "openai":
+        keys.append(("OPENAI_API_KEY", "STT"))
+    if mode == "pipeline" and fb.llm_model:
+        # Another endpoint brings its own key; the primary's endpoint shares OpenAI's.
+        var = "ACME_FALLBACK_LLM_API_KEY" if fb.llm_base_url else "OPENAI_API_KEY"
+        keys.append((var, "LLM"))
+    if mode in ("pipeline", "realtime_text") and fb.tts == "openai":
+        keys.append(("OPENAI_API_KEY", "TTS"))
+    if mode in ("realtime", "realtime_text") and fb.realtime_model:
+        keys.append(("OPENAI_API_KEY", "realtime"))
+    return keys
 
 
 def _environment(environ: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
