@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from livekit.agents import Agent, RunContext, ToolError, function_tool
-from livekit.agents.llm import ChatContext
+from livekit.agents.llm import ChatContext, Tool, Toolset
 from pydantic import Field
 
 from tools.errors import SupportError
@@ -56,9 +56,15 @@ class AcmeAgent(Agent):
     """Acme Corp's support agent."""
 
     def __init__(
-        self, *, instructions: str, greeting: str, chat_ctx: ChatContext | None = None
+        self,
+        *,
+        instructions: str,
+        greeting: str,
+        chat_ctx: ChatContext | None = None,
+        tools: Sequence[Tool | Toolset] = (),
     ) -> None:
-        super().__init__(instructions=instructions, chat_ctx=chat_ctx)
+        """`tools` adds to the support tools, e.g. the phone-only ones (agent/telephony)."""
+        super().__init__(instructions=instructions, chat_ctx=chat_ctx, tools=list(tools))
         self._greeting = greeting
 
     async def on_enter(self) -> None:

@@ -1,0 +1,72 @@
+"""Answer a phone call: recognize the caller, then give the agent its phone tools and keypad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from livekit.agents import AgentSession, JobContext
+from livekit.agents.llm import Tool, Toolset
+
+from agent.acme_agent import AcmeAgent, CallState
+from agent.settings import TelephonyConfig
+from agent.telephony.caller import CallerInfo
+from agent.telephony.control import CallControl
+from agent.telephony.dtmf import KeypadEntry
+from agent.telephony.greeting import Welcome, welcome_caller
+from agent.telephony.hang_up import HangUpTool
+from agent.telephony.transfer import TransferTool
+
+
+@dataclass(kw_only=True)
+class PhoneCall:
+    """What a phone call adds to a call; `aclose()` detaches the keypad from the room."""
+
+    caller: CallerInfo
+    welcome: Welcome
+    tools: list[Tool | Toolset]
+    keypad: KeypadEntry
+
+    def agent(self) -> AcmeAgent:
+        return AcmeAgent(
+            instructions=self.welcome.instructions,
+            greeting=self.welcome.greeting,
+            tools=self.tools,
+        )
+
+    async def aclose(self) -> None:
+        await self.keypad.aclose()
+
+
+def phone_tools(
+    *, control: CallControl, caller: CallerInfo, transfer_to: str
+) -> list[Tool | Toolset]:
+    """end_call always; transfer_to_human only when a transfer target is configured."""
+    tools: list[Tool | Toolset] = [HangUpTool(control=control, caller=caller)]
+    if transfer_to:
+        tools.append(TransferTool(control=control, caller=caller, transfer_to=transfer_to))
+    return tools
+
+
+async def answer_phone_call(
+    *,
+    job: JobContext,
+    session: AgentSession[CallState],
+    caller: CallerInfo,
+    config: TelephonyConfig,
+    instructions: str,
+    greeting: str,
+) -> PhoneCall:
+    """Before the greeting: look the caller up, and listen for keypad entry on the room."""
+    state = session.userdata
+    welcome = await welcome_caller(
+        desk=state.desk,
+        verification=state.verification,
+        caller=caller,
+        instructions=instructions,
+        greeting=greeting,
+        step_timeout=config.caller_lookup_timeout,
+    )
+    keypad = KeypadEntry(session=session, caller=caller, timeout=config.keypad_timeout)
+    keypad.attach(job.room)
+    tools = phone_tools(control=CallControl(job=job), caller=caller, transfer_to=config.transfer_to)
+    return PhoneCall(caller=caller, welcome=welcome, tools=tools, keypad=keypad)

@@ -1,0 +1,34 @@
+"""Fixtures for the phone-call tests: a real, seeded SQLite store and a fake LiveKit job."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from livekit.agents import JobContext
+from livekit.agents.testing import fake_job_context
+
+from tests.telephony.livekit_fakes import NamedRoom, RecordingApi
+from tools.store import OrderStore
+from tools.stores import open_store
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[OrderStore]:
+    s = await open_store(f"sqlite:///{tmp_path}/acme.db", seed=True)
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+def server_api() -> RecordingApi:
+    return RecordingApi()
+
+
+@pytest.fixture
+async def job(server_api: RecordingApi) -> AsyncIterator[JobContext]:
+    """A fake job (as in console mode) whose server API client records instead of calling."""
+    with fake_job_context(room=NamedRoom()) as ctx:
+        ctx.api = server_api  # type: ignore[assignment]
+        yield ctx
