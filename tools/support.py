@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime
 
 from tools import speech
 from tools.errors import (
+    AmbiguousOrderId,
     CustomerNotFound,
     InvalidInput,
+    InvalidOrderId,
     NotVerified,
     OrderNotFound,
     ReturnNotAllowed,
@@ -94,6 +96,10 @@ class SupportDesk:
             customer = await self._store.find_customer_by_email(parse_email(email))
         if customer is None and phone is not None:
             customer = await self._store.find_customer_by_phone(parse_phone(phone))
+        security_log.info(
+            "orders listed by contact",
+            extra={"method": "email" if email is not None else "phone", "found": bool(customer)},
+        )
         if customer is None:
             raise CustomerNotFound()
         orders = await self._store.orders_for_customer(customer.id, limit=MAX_LISTED_ORDERS + 1)
@@ -119,19 +125,33 @@ class SupportDesk:
         """Check the email or ZIP code on an order (both must match if both are given).
 
         Locks for the rest of the call after ``max_attempts`` failures, even for a right answer.
+        Unusable answers and unknown orders do not count as tries, but are logged.
         """
-        order_id = normalize_order_id(clean_text(order_id_text, what="order number"))
+        try:
+            order_id = normalize_order_id(clean_text(order_id_text, what="order number"))
+        except (InvalidInput, InvalidOrderId, AmbiguousOrderId) as exc:
+            security_log.warning(
+                "caller verification rejected", extra={"reason": type(exc).__name__}
+            )
+            raise
         if verification.locked:
             security_log.warning(
                 "verification attempted while locked",
                 extra={"order_id": order_id, "attempts": verification.failed_attempts},
             )
             raise VerificationLocked()
-        if email is None and zip_code is None:
-            raise InvalidInput(what="email address or ZIP code")
-        given_email = parse_email(email) if email is not None else None
-        given_zip = parse_zip(zip_code) if zip_code is not None else None
-        order = await self._order_by_id(order_id)
+        try:
+            if email is None and zip_code is None:
+                raise InvalidInput(what="email address or ZIP code")
+            given_email = parse_email(email) if email is not None else None
+            given_zip = parse_zip(zip_code) if zip_code is not None else None
+            order = await self._order_by_id(order_id)
+        except (InvalidInput, OrderNotFound) as exc:
+            security_log.warning(
+                "caller verification rejected",
+                extra={"order_id": order_id, "reason": type(exc).__name__},
+            )
+            raise
         customer = await self._store.get_customer(order.customer_id)
         matched = customer is not None
         if customer is not None and given_email is not None:
