@@ -23,6 +23,8 @@ from agent.fallbacks import (
 )
 from agent.settings import Settings, VadConfig
 
+PHONE_KEYWORD_BOOST = 2.0
+
 
 def load_vad(config: VadConfig) -> vad.VAD:
     """Silero VAD, loaded once per process (prewarm)."""
@@ -35,9 +37,12 @@ def load_vad(config: VadConfig) -> vad.VAD:
 
 
 def build_session(
-    settings: Settings, *, vad_model: vad.VAD | None, userdata: CallState
+    settings: Settings, *, vad_model: vad.VAD | None, userdata: CallState, phone: bool = False
 ) -> AgentSession[CallState]:
-    """Build the AgentSession for the configured mode, with its turn handling."""
+    """Build the AgentSession for the configured mode, with its turn handling.
+
+    `phone`: the caller is on a phone line (SIP), so speech recognition uses [telephony].
+    """
     components: dict[str, Any]
     match settings.agent.mode:
         case "realtime":
@@ -55,7 +60,9 @@ def build_session(
             }
         case "pipeline":
             components = {
-                "stt": with_stt_fallback(build_stt(settings), settings, vad_model=vad_model),
+                "stt": with_stt_fallback(
+                    build_stt(settings, phone=phone), settings, vad_model=vad_model
+                ),
                 "llm": with_llm_fallback(build_llm(settings), settings),
                 "tts": with_tts_fallback(build_tts(settings), settings),
             }
@@ -133,13 +140,19 @@ def build_llm(settings: Settings) -> llm.LLM[Any]:
     )
 
 
-def build_stt(settings: Settings) -> stt.STT[Any]:
+def build_stt(settings: Settings, *, phone: bool = False) -> stt.STT[Any]:
+    """Deepgram; a phone caller gets [telephony]'s model at the phone line's sample rate."""
     cfg = settings.stt
+    model = settings.telephony.stt_model if phone else cfg.model
     options = _endpoint(cfg.base_url)
-    if cfg.keyterms and cfg.model.startswith("nova-3"):
+    if phone:
+        options["sample_rate"] = settings.telephony.stt_sample_rate
+    if cfg.keyterms and model.startswith("nova-3"):
         options["keyterm"] = list(cfg.keyterms)
+    elif cfg.keyterms and phone:  # phone models before Nova-3 take boosted keywords instead
+        options["keywords"] = [(term, PHONE_KEYWORD_BOOST) for term in cfg.keyterms]
     return deepgram.STT(
-        model=cfg.model,
+        model=model,
         language=cfg.language,
         api_key=settings.secrets.deepgram_api_key,
         **options,
