@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from livekit import rtc
-from livekit.agents import AgentSession, io, vad
+from livekit.agents import AgentSession, io, room_io, vad
 from livekit.agents.types import NOT_GIVEN
 
 from agent.acme_agent import AcmeAgent, CallState
@@ -64,13 +64,18 @@ class Call:
         room: rtc.Room | None = None,
         audio_input: io.AudioInput | None = None,
         audio_output: io.AudioOutput | None = None,
+        room_options: room_io.RoomOptions | None = None,
     ) -> None:
-        """Start the session: in `room`, or on the given audio input and output."""
+        """Start the session: in `room` (with `room_options`), or on the given audio I/O."""
         if audio_input is not None:
             self.session.input.audio = audio_input
         if audio_output is not None:
             self.session.output.audio = audio_output
-        await self.session.start(agent=self.agent, room=room if room is not None else NOT_GIVEN)
+        await self.session.start(
+            agent=self.agent,
+            room=room if room is not None else NOT_GIVEN,
+            room_options=room_options if room_options is not None else NOT_GIVEN,
+        )
         self._started = True
 
     async def release(self) -> None:
@@ -99,14 +104,22 @@ class Call:
             await self.release()
 
 
-def build_call(settings: Settings, *, call_id: str, vad_model: vad.VAD | None) -> Call:
-    """Wire one call from settings. Connects to nothing: the store opens on first use."""
+def build_call(
+    settings: Settings, *, call_id: str, vad_model: vad.VAD | None, phone: bool = False
+) -> Call:
+    """Wire one call from settings. Connects to nothing: the store opens on first use.
+
+    `phone`: a caller on a phone line (agent/telephony adds its tools before the start).
+    """
     store = call_store(settings)
     sink = TranscriptSink(
         directory=transcript_dir(settings), call_id=call_id, fsync=settings.transcripts.fsync
     )
     session = build_session(
-        settings, vad_model=vad_model, userdata=CallState(desk=SupportDesk(store=store))
+        settings,
+        vad_model=vad_model,
+        userdata=CallState(desk=SupportDesk(store=store)),
+        phone=phone,
     )
     times, stats = StateTimes(), CallStats()
     record_transcript(session, sink)

@@ -14,6 +14,9 @@ from agent.bootstrap import prepare_store
 from agent.call import build_call
 from agent.session_factory import load_vad
 from agent.settings import ConfigError, Settings, load_settings
+from agent.telephony.audio import caller_room_options
+from agent.telephony.caller import sip_caller
+from agent.telephony.phone_call import take_phone_call
 from agent.worker_options import configured_server_options
 
 COMMANDS_NEEDING_KEYS = {"console", "dev", "start", "connect"}
@@ -44,9 +47,17 @@ async def entrypoint(ctx: JobContext) -> None:
     mode = settings.agent.mode
     ctx.log_context_fields = {"room": ctx.room.name, "call_id": call_id, "mode": mode}
 
-    call = build_call(settings, call_id=call_id, vad_model=ctx.proc.userdata["vad"])
+    participant = await ctx.wait_for_participant()  # console: its stand-in user, at once
+    caller = sip_caller(participant)  # None unless a phone call
+    call = build_call(
+        settings, call_id=call_id, vad_model=ctx.proc.userdata["vad"], phone=caller is not None
+    )
     ctx.add_shutdown_callback(call.release)
-    await call.start(room=ctx.room)
+    if caller is not None:
+        await take_phone_call(ctx, call=call, caller=caller, settings=settings)
+    noise_cancellation = settings.telephony.noise_cancellation
+    options = caller_room_options(participant, noise_cancellation=noise_cancellation)
+    await call.start(room=ctx.room, room_options=options)
 
 
 def main() -> None:

@@ -8,7 +8,9 @@ from livekit.agents import AgentSession, JobContext
 from livekit.agents.llm import Tool, Toolset
 
 from agent.acme_agent import AcmeAgent, CallState
-from agent.settings import TelephonyConfig
+from agent.call import Call
+from agent.prompts import load_prompt
+from agent.settings import Settings, TelephonyConfig
 from agent.telephony.caller import CallerInfo
 from agent.telephony.control import CallControl
 from agent.telephony.dtmf import KeypadEntry
@@ -70,3 +72,20 @@ async def answer_phone_call(
     keypad.attach(job.room)
     tools = phone_tools(control=CallControl(job=job), caller=caller, transfer_to=config.transfer_to)
     return PhoneCall(caller=caller, welcome=welcome, tools=tools, keypad=keypad)
+
+
+async def take_phone_call(
+    job: JobContext, *, call: Call, caller: CallerInfo, settings: Settings
+) -> None:
+    """The worker's part: answer the phone call and give `call` the phone agent to start."""
+    job.log_context_fields = {**job.log_context_fields, **caller.log_fields()}
+    phone = await answer_phone_call(
+        job=job,
+        session=call.session,
+        caller=caller,
+        config=settings.telephony,
+        instructions=load_prompt(settings.agent.prompt),
+        greeting=load_prompt(settings.agent.greeting),
+    )
+    job.add_shutdown_callback(phone.aclose)
+    call.agent = phone.agent()
