@@ -12,6 +12,7 @@ from livekit.agents import AgentServer, JobContext, JobProcess, cli
 
 from agent.bootstrap import prepare_store
 from agent.call import build_call
+from agent.logging_setup import redact_customer_data_in_logs
 from agent.session_factory import load_vad
 from agent.settings import ConfigError, Settings, load_settings
 from agent.telephony.audio import caller_room_options
@@ -38,6 +39,7 @@ def _configured_agent_name() -> str:
 
 
 server = AgentServer(setup_fnc=prewarm, **configured_server_options())
+server.on("worker_started", redact_customer_data_in_logs)
 
 
 @server.rtc_session(agent_name=_configured_agent_name())

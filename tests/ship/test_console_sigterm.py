@@ -3,7 +3,7 @@
 The worker runs as users run it (`python agent/main.py console --text`, typed into through a
 pseudo-terminal) against the provider simulators, in pipeline mode with a real SQLite store.
 Its logs, written as `start` mode writes them (JSON), must carry the call's room, call id and
-mode on every line of ours, and no customer data at the production log level.
+mode on every line of ours, and no customer data anywhere, even at DEBUG.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def console_env(sim: SimulatorThread, tmp: Path) -> dict[str, str]:
             "ACME_STORE_URL": f"sqlite:///{tmp}/acme.db",
             "ACME_TRANSCRIPT_DIR": str(tmp / "transcripts"),
             "ACME_DRAIN_TIMEOUT": str(DRAIN_TIMEOUT_S),
-            "LIVEKIT_LOG_LEVEL": "INFO",  # the production level
+            "LIVEKIT_LOG_LEVEL": "DEBUG",  # the most telling level
             "COLUMNS": "200",
         }
     )
