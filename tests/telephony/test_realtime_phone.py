@@ -1,0 +1,132 @@
+"""Phone tools in realtime mode, where there is no TTS for `say()`: the model itself speaks the
+transfer sentence and the goodbye (real RealtimeModel plugin, Realtime simulator)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from livekit import api, rtc
+from livekit.agents import AgentSession, JobContext, io, utils
+from livekit.agents.voice.io import AudioOutputCapabilities
+from livekit.plugins import openai
+
+from agent.acme_agent import CallState
+from agent.prompts import load_prompt
+from agent.settings import TelephonyConfig
+from agent.telephony.caller import sip_caller
+from agent.telephony.hang_up import GOODBYE
+from agent.telephony.phone_call import answer_phone_call
+from agent.telephony.transfer import TRANSFER_SENTENCE
+from simulators import Latency, ProviderSimulator, Script, on_user_says
+from tests.telephony.livekit_fakes import JORDAN_IDENTITY, ROOM_NAME, RecordingApi, sip_participant
+from tools.store import OrderStore
+from tools.support import SupportDesk
+
+pytestmark = pytest.mark.integration
+
+
+class PlayedAudio(io.AudioOutput):
+    """The caller's earpiece: counts the agent's audio, each segment played out at once."""
+
+    def __init__(self) -> None:
+        super().__init__(label="earpiece", capabilities=AudioOutputCapabilities(pause=False))
+        self.audio_s = 0.0
+        self._playing = False
+
+    async def capture_frame(self, frame: rtc.AudioFrame) -> None:
+        await super().capture_frame(frame)
+        if not self._playing:
+            self._playing = True
+            self.on_playback_started(created_at=time.time())
+        self.audio_s += frame.duration
+
+    def flush(self) -> None:
+        super().flush()
+        if self._playing:
+            self._playing = False
+            self.on_playback_finished(playback_position=self.audio_s, interrupted=False)
+
+    def clear_buffer(self) -> None:
+        pass
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[ProviderSimulator]:
+    script = Script(
+        rules=[
+            on_user_says(r"speak to a person").call_tool("transfer_to_human"),
+            on_user_says(r"that's all").call_tool("end_call"),
+        ]
+    )
+    async with ProviderSimulator(script=script, latency=Latency.instant()) as simulator:
+        async with utils.http_context.open():
+            yield simulator
+
+
+@pytest.fixture
+async def session(
+    sim: ProviderSimulator, job: JobContext, store: OrderStore
+) -> AsyncIterator[tuple[AgentSession[CallState], PlayedAudio]]:
+    model = openai.realtime.RealtimeModel(base_url=sim.openai_base_url, api_key="x")
+    state = CallState(desk=SupportDesk(store=store))
+    earpiece = PlayedAudio()
+    async with AgentSession[CallState](llm=model, userdata=state) as sess:
+        sess.output.audio = earpiece
+        caller = sip_caller(sip_participant())
+        assert caller is not None
+        phone = await answer_phone_call(
+            job=job,
+            session=sess,
+            caller=caller,
+            config=TelephonyConfig(transfer_to="tel:+15105550100"),
+            instructions=load_prompt("support"),
+            greeting=load_prompt("greeting"),
+        )
+        await sess.start(phone.agent())
+        yield sess, earpiece
+        await phone.aclose()
+
+
+def instructions_sent(sim: ProviderSimulator) -> list[str]:
+    events: list[dict[str, Any]] = sim.received.realtime_sessions[0].events
+    return [
+        str((e.get("response") or {}).get("instructions", ""))
+        for e in events
+        if e.get("type") == "response.create"
+    ]
+
+
+async def test_transfer_sentence_is_spoken_by_the_realtime_model(
+    sim: ProviderSimulator,
+    session: tuple[AgentSession[CallState], PlayedAudio],
+    server_api: RecordingApi,
+) -> None:
+    sess, earpiece = session
+    result = await sess.run(user_input="Can I speak to a person?")
+    result.expect.contains_function_call(name="transfer_to_human")
+    assert any(TRANSFER_SENTENCE in text for text in instructions_sent(sim))
+    assert earpiece.audio_s > 0
+    assert server_api.requests == [
+        api.TransferSIPParticipantRequest(
+            room_name=ROOM_NAME,
+            participant_identity=JORDAN_IDENTITY,
+            transfer_to="tel:+15105550100",
+            play_dialtone=False,
+        ),
+        api.DeleteRoomRequest(room=ROOM_NAME),
+    ]
+
+
+async def test_goodbye_is_spoken_by_the_realtime_model_before_the_hang_up(
+    sim: ProviderSimulator,
+    session: tuple[AgentSession[CallState], PlayedAudio],
+    server_api: RecordingApi,
+) -> None:
+    sess, _ = session
+    result = await sess.run(user_input="No, that's all, bye")
+    result.expect.contains_function_call(name="end_call")
+    assert any(GOODBYE in text for text in instructions_sent(sim))
+    assert server_api.requests == [api.DeleteRoomRequest(room=ROOM_NAME)]
