@@ -1,0 +1,56 @@
+"""Our agent as a harness starter: its own settings loader and call wiring, pointed at simulators.
+
+Imported only when used, so a baseline run in the same harness never loads our code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from livekit.agents import vad
+
+from agent.bootstrap import prepare_store
+from agent.call import Call, build_call
+from agent.session_factory import load_vad
+from agent.settings import Settings, VadConfig, load_settings
+from harness.runner import CallSetup
+
+SIMULATED_KEY = "simulated"
+
+_vads: dict[VadConfig, vad.VAD] = {}
+_vad_lock = asyncio.Lock()
+
+
+def acme_environ(setup: CallSetup) -> dict[str, str]:
+    """The environment a deployment would set to reach these endpoints, plus `setup.environ`."""
+    urls = setup.urls
+    return {
+        "ACME_MODE": setup.mode,
+        "ACME_OPENAI_BASE_URL": urls.openai,
+        "ACME_LLM_BASE_URL": urls.openai,
+        "ACME_DEEPGRAM_BASE_URL": urls.deepgram,
+        "ACME_CARTESIA_BASE_URL": urls.cartesia,
+        "OPENAI_API_KEY": SIMULATED_KEY,
+        "DEEPGRAM_API_KEY": SIMULATED_KEY,
+        "CARTESIA_API_KEY": SIMULATED_KEY,
+        "ACME_STORE_URL": f"sqlite:///{setup.workdir / 'acme.db'}",
+        "ACME_TRANSCRIPT_DIR": str(setup.workdir / "transcripts"),
+        **setup.environ,
+    }
+
+
+async def shared_vad(settings: Settings) -> vad.VAD:
+    """One Silero VAD per process and configuration, as the worker's prewarm keeps one."""
+    async with _vad_lock:
+        model = _vads.get(settings.vad)
+        if model is None:
+            model = await asyncio.to_thread(load_vad, settings.vad)
+            _vads[settings.vad] = model
+        return model
+
+
+async def prepare_acme(setup: CallSetup) -> Call:
+    """Settings from the environment, a prepared store, and the call wired as the worker does."""
+    settings = load_settings(environ=acme_environ(setup))
+    await asyncio.to_thread(prepare_store, settings)
+    return build_call(settings, call_id=setup.call_id, vad_model=await shared_vad(settings))
