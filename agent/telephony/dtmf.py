@@ -97,7 +97,10 @@ class KeypadEntry:
         """Stop what the agent is saying, then answer the keyed entry."""
         with contextlib.suppress(RuntimeError):  # nothing to interrupt, or not interruptible
             await self._session.interrupt()
-        self._session.generate_reply(user_input=user_input, instructions=instructions)
+        try:
+            self._session.generate_reply(user_input=user_input, instructions=instructions)
+        except RuntimeError:  # keyed before the session started, or after it closed
+            logger.warning("keypad entry while the agent is not running", exc_info=True)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:

@@ -135,3 +135,24 @@ async def test_too_few_digits_ask_to_type_again_without_a_lookup(
     assert "pound key" in (told.text_content or "")
     assert conversation.outputs == []
     assert conversation.said_by("user") == []
+
+
+async def test_keys_before_the_agent_starts_are_dropped_quietly(
+    job: JobContext, store: OrderStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = CallState(desk=SupportDesk(store=store))
+    async with AgentSession[CallState](llm=ScriptedLLM(RULES), userdata=state) as session:
+        caller = sip_caller(sip_participant())
+        assert caller is not None
+        phone = await answer_phone_call(
+            job=job,
+            session=session,
+            caller=caller,
+            config=TelephonyConfig(),
+            instructions=load_prompt("support"),
+            greeting=load_prompt("greeting"),
+        )
+        press(job.room, "1 0 4 2 #")  # while the caller is still being looked up
+        await asyncio.gather(*phone.keypad._tasks)
+        assert "keypad entry while the agent is not running" in caplog.text
+        await phone.aclose()
