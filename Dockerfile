@@ -19,6 +19,8 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     /opt/venv/bin/python -m pip install --require-hashes --no-deps -r requirements.lock
 
 # --- runtime: the virtualenv and the agent's code, as an unprivileged user
+# No system packages: only `console` imports sounddevice (PortAudio); `start` never does
+# (tests/ship/test_worker_start.py runs the worker with PortAudio made unavailable).
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
