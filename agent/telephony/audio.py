@@ -28,7 +28,7 @@ def caller_room_options(
 def telephony_noise_cancellation() -> rtc.NoiseCancellationOptions | None:
     """LiveKit's BVCTelephony model, or None (logged) when its plugin is not installed.
 
-    The plugin is an optional install (`pip install '.[noise-cancellation]'`, ~100 MB).
+    Imported only when enabled: its models take about 100 MB.
     """
     try:
         plugin = importlib.import_module(NOISE_CANCELLATION_PLUGIN)
