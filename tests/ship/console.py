@@ -50,6 +50,7 @@ class ConsoleProcess:
         os.close(slave)
         self._output = bytearray()
         self._typed_at = 0
+        self._last_typed = ""
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, name="console-pty", daemon=True)
         self._reader.start()
@@ -81,14 +82,22 @@ class ConsoleProcess:
         """Type a line once the prompt waits for one.
 
         The console discards keys typed while it is busy (it flushes the terminal's input when
-        it starts reading), so wait until the empty prompt has been drawn again since the last
-        line: it is redrawn many times a second while waiting for a key.
+        it starts reading), so wait until, after the echo of the previous line, the empty
+        prompt has been drawn again: it is redrawn many times a second while waiting for a key.
         """
-        self.wait_until(
-            "the input prompt", lambda: self.screen[self._typed_at :].count(PROMPT) >= 3
-        )
+        self.wait_until("the input prompt", self._prompt_ready)
         self._typed_at = len(self.screen)
+        self._last_typed = text
         os.write(self._master, text.encode() + b"\n")
+
+    def _prompt_ready(self) -> bool:
+        screen = self.screen[self._typed_at :]
+        if self._last_typed:
+            echo = screen.find("    " + self._last_typed[:40])
+            if echo < 0:
+                return False
+            screen = screen[echo:]
+        return screen.count(PROMPT) >= 3
 
     def records(self) -> list[dict[str, Any]]:
         """The call's transcript records (one JSONL file per call)."""
