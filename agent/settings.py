@@ -102,6 +102,8 @@ class TelephonyConfig(_Section):
     stt_sample_rate: Literal[8000, 16000] = 8000
     keypad_timeout: float = Field(default=5.0, gt=0.0, le=30.0)
     caller_lookup_timeout: float = Field(default=2.0, gt=0.0, le=10.0)
+    # A caller ID match verifies the caller. Turn off where the trunk may carry spoofed numbers.
+    trust_caller_id: bool = True
 
     @field_validator("transfer_to")
     @classmethod
@@ -215,6 +217,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_TRANSFER_TO": ("telephony", "transfer_to"),
     "ACME_PHONE_NOISE_CANCELLATION": ("telephony", "noise_cancellation"),
     "ACME_PHONE_STT_MODEL": ("telephony", "stt_model"),
+    "ACME_TRUST_CALLER_ID": ("telephony", "trust_caller_id"),
 }
 
 SECRET_VARS: dict[str, str] = {

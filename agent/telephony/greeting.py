@@ -41,6 +41,7 @@ async def welcome_caller(
     instructions: str,
     greeting: str,
     step_timeout: float = 2.0,
+    trust_caller_id: bool = True,
 ) -> Welcome:
     """Phone instructions, plus the caller's name and open orders when caller ID matches.
 
@@ -50,6 +51,9 @@ async def welcome_caller(
     """
     phone_instructions = f"{instructions}\n\n{load_prompt(PHONE_PROMPT)}"
     unknown = Welcome(instructions=phone_instructions, greeting=greeting)
+    if not trust_caller_id:
+        logger.info("caller ID not trusted by configuration", extra=caller.log_fields())
+        return unknown
     if caller.phone_number is None:
         logger.info("phone caller without caller ID", extra=caller.log_fields())
         return unknown

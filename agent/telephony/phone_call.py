@@ -67,6 +67,7 @@ async def answer_phone_call(
         instructions=instructions,
         greeting=greeting,
         step_timeout=config.caller_lookup_timeout,
+        trust_caller_id=config.trust_caller_id,
     )
     keypad = KeypadEntry(session=session, caller=caller, timeout=config.keypad_timeout)
     keypad.attach(job.room)

@@ -164,3 +164,23 @@ async def test_store_trouble_gives_the_normal_greeting(job: JobContext, opener: 
         result = await session.run(user_input="Hi, where's my order?")
         result.expect.next_event().is_message(role="assistant")
         await phone.aclose()
+
+
+async def test_untrusted_caller_id_never_verifies(job: JobContext, store: OrderStore) -> None:
+    jordan = await store.find_customer_by_phone(JORDAN_NUMBER)
+    assert jordan is not None
+    model = scripted_model()
+    state = CallState(desk=SupportDesk(store=store))
+    async with AgentSession[CallState](llm=model, userdata=state) as session:
+        phone = await start_phone_call(
+            job, session, JORDAN_NUMBER, TelephonyConfig(trust_caller_id=False)
+        )
+        assert not phone.welcome.recognized
+        assert state.verification.customer_id is None
+        assert "Jordan" not in system_text(model.requests[0])
+
+        details = await session.run(user_input="What's the shipping address on ACME-1042?")
+        details.expect.next_event().is_function_call(name="get_order_details")
+        out = details.expect.next_event().is_function_call_output(is_error=True).event().item
+        assert jordan.street not in out.output
+        await phone.aclose()
