@@ -8,34 +8,21 @@ from pathlib import Path
 import pytest
 
 from harness import CallerSpeech, SpeechToolsMissing, speak
-from simulators import Conversation, Latency, ProviderSimulator, Reply, Script, on_tool_result
-from simulators.script import ScriptedRule
+from harness.scenario import GREETING, ORDER_QUESTION, benchmark_latency, support_script
+from simulators import ProviderSimulator
 from tools.models import Order
 from tools.stores import open_store
 
-GREETING = "Hi, this is Ava from Acme. How can I help?"
-ORDER_QUESTION = "Please check order ACME 1042. Thank you."
-ORDER_HEARD = "Please check order ACME-1042. Thank you."
+__all__ = ["GREETING", "ORDER_HEARD", "ORDER_ID", "ORDER_SPOKEN"]
+
+ORDER_SPOKEN = ORDER_QUESTION.spoken
+ORDER_HEARD = ORDER_QUESTION.heard
 """What the simulated STT transcribes the order question as (spoken forms vary; typed is exact)."""
 ORDER_ID = "ACME-1042"
 
 
-def greet(conversation: Conversation) -> Reply | None:
-    """The model's greeting: a reply requested before the caller has said anything."""
-    if any(m.role in ("user", "tool") for m in conversation.messages):
-        return None
-    return Reply(text=GREETING)
-
-
-def tracking_answer() -> ScriptedRule:
-    """After lookup_order, the model answers with the carrier and tracking number it was given."""
-    return on_tool_result(
-        "lookup_order", r"shipped with (?P<carrier>\w+).*tracking number is (?P<tracking>\w+)"
-    ).say(r"It shipped with \g<carrier>. The tracking number is \g<tracking>.")
-
-
 def spoken_answer(order: Order) -> str:
-    """The answer `tracking_answer` gives for a shipped order, from the store's own record."""
+    """The answer the script gives after lookup_order for a shipped order, from the store."""
     return f"It shipped with {order.carrier}. The tracking number is {order.tracking_number}."
 
 
@@ -55,9 +42,8 @@ def say(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], CallerSpeec
 
 @pytest.fixture
 async def sim() -> AsyncIterator[ProviderSimulator]:
-    """Simulators with the default (realistic) latencies, greeting and tracking-answer rules."""
-    script = Script(rules=[greet, tracking_answer()])
-    async with ProviderSimulator(script=script, latency=Latency()) as simulator:
+    """Simulators with the benchmarks' latencies and script (greeting, tracking answers)."""
+    async with ProviderSimulator(script=support_script(), latency=benchmark_latency()) as simulator:
         yield simulator
 
 

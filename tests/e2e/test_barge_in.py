@@ -11,7 +11,7 @@ import pytest
 from harness import CallerSpeech, CallerTurn, SimulatorUrls, run_call
 from simulators import ProviderSimulator, on_user_says, speech_duration_s
 
-from .conftest import ORDER_HEARD, ORDER_ID, ORDER_QUESTION, spoken_answer, stored_order
+from .conftest import ORDER_HEARD, ORDER_ID, ORDER_SPOKEN, spoken_answer, stored_order
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ async def test_caller_barging_in_stops_the_answer_and_is_answered_next(
             mode="pipeline",
             turns=[
                 CallerTurn(speech=say(POLICY_QUESTION)),
-                CallerTurn(speech=say(ORDER_QUESTION), barge_in_after_s=BARGE_IN_AFTER_S),
+                CallerTurn(speech=say(ORDER_SPOKEN), barge_in_after_s=BARGE_IN_AFTER_S),
             ],
             urls=SimulatorUrls.of(sim),
             workdir=tmp_path,

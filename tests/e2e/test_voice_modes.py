@@ -17,7 +17,7 @@ from harness import CallerSpeech, CallerTurn, CallResult, SimulatorUrls, run_cal
 from simulators import ProviderSimulator, speech_duration_s
 from simulators.audio import rms
 
-from .conftest import GREETING, ORDER_HEARD, ORDER_ID, ORDER_QUESTION, spoken_answer, stored_order
+from .conftest import GREETING, ORDER_HEARD, ORDER_ID, ORDER_SPOKEN, spoken_answer, stored_order
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ async def _order_call(
     return await asyncio.wait_for(
         run_call(
             mode=mode,
-            turns=[CallerTurn(speech=say(ORDER_QUESTION))],
+            turns=[CallerTurn(speech=say(ORDER_SPOKEN))],
             urls=SimulatorUrls.of(sim),
             workdir=workdir,
             call_id=f"e2e-{mode}",

@@ -1,0 +1,69 @@
+"""The standard caller and simulated-provider script shared by the voice tests and benchmarks.
+
+Caller sentences end in "Thank you." on purpose: with espeak-ng's flat voice, the local
+turn detector is sure these turns are over (probability ~0.6-0.8 against a 0.36 threshold), so
+endpointing takes its minimum delay instead of sometimes waiting the 2.5 s maximum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simulators import Conversation, Latency, Reply, Script, on_tool_result
+from simulators.script import ScriptedRule
+
+GREETING = "Hi, this is Ava from Acme. How can I help?"
+NO_TOOL_ANSWER = "Returns are free within thirty days of delivery."
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """A caller sentence: as spoken (espeak-ng input) and as the simulated STT transcribes it."""
+
+    spoken: str
+    heard: str
+
+
+ORDER_QUESTION = Question(
+    spoken="Please check order ACME 1042. Thank you.",
+    heard="Please check order ACME-1042. Thank you.",
+)
+"""Needs the lookup_order tool (the simulated model calls it for an order number)."""
+NO_TOOL_QUESTION = Question(
+    spoken="What is your return policy? Thank you.",
+    heard="What is your return policy? Thank you.",
+)
+"""Answered by the model alone."""
+
+
+def benchmark_latency() -> Latency:
+    """The fixed provider latencies the benchmarks state: STT final 100 ms, LLM first token
+    200 ms then 50 tokens/s, TTS first audio 80 ms (then as fast as possible), Realtime first
+    audio 300 ms."""
+    return Latency(
+        stt_final_s=0.1,
+        llm_ttft_s=0.2,
+        llm_tokens_per_s=50.0,
+        tts_ttfb_s=0.08,
+        tts_realtime_factor=0.0,
+        realtime_first_audio_s=0.3,
+    )
+
+
+def greet(conversation: Conversation) -> Reply | None:
+    """The model's greeting: a reply requested before the caller has said anything."""
+    if any(m.role in ("user", "tool") for m in conversation.messages):
+        return None
+    return Reply(text=GREETING)
+
+
+def tracking_answer() -> ScriptedRule:
+    """After lookup_order, the model answers with the carrier and tracking number it was given."""
+    return on_tool_result(
+        "lookup_order", r"shipped with (?P<carrier>\w+).*tracking number is (?P<tracking>\w+)"
+    ).say(r"It shipped with \g<carrier>. The tracking number is \g<tracking>.")
+
+
+def support_script() -> Script:
+    """Greeting, order lookups answered with the tracking number, a short answer otherwise."""
+    return Script(rules=[greet, tracking_answer()], default_answer=NO_TOOL_ANSWER)
