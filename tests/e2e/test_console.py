@@ -30,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = f"where is my order {ORDER_ID}?"
+PROMPT = "Type to talk to your agent"  # the empty input prompt, redrawn while it waits
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\r")
 
 
@@ -131,9 +132,12 @@ def test_console_text_mode_answers_an_order_question(
     os.close(child)
     term = Terminal(parent)
     try:
-        # keys typed before the session runs are lost: wait for the greeting in the transcript
-        assert term.read_until("Type to talk", 90), term.text[-2000:]
+        # the console drops keys typed while it is busy (it flushes its input when it starts
+        # reading): wait for the greeting in the transcript, then for the idle prompt's redraws
+        assert term.read_until(PROMPT, 90), term.text[-2000:]
         assert _wait_for(lambda: _greeted(tmp_path), term, 60), term.text[-2000:]
+        mark = len(term.text)
+        assert _wait_for(lambda: term.text[mark:].count(PROMPT) >= 3, term, 30), term.text[-2000:]
         os.write(parent, QUESTION.encode() + b"\r")
         assert term.read_until("tracking number is", 60), term.text[-2000:]
         term.read_until("It contains", 10)  # the rest of the answer line
