@@ -2,9 +2,10 @@
 
 Each `with_*_fallback` returns the primary unchanged when no fallback is configured for the mode,
 else the framework's fallback adapter over primary then backup, tuned for a phone line: a primary
-that errors or stays silent past its timeout is abandoned at once (STT gets one reconnect first),
-and probed in the background so it serves again once it answers. Switches, recoveries and
-provider errors are logged on `acme.providers` with static messages and structured fields.
+that errors or stays silent past its timeout is abandoned at once, and probed in the background
+so it serves again once it answers (STT from the next call on: a call keeps one stream).
+Switches, recoveries and provider errors are logged on `acme.providers` with static messages
+and structured fields.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ Stage = Literal["stt", "llm", "tts", "realtime"]
 # After the whole chain failed, the framework tries it once more, shortly.
 _CHAIN_RETRIES = 1
 _CHAIN_RETRY_INTERVAL_S = 0.5
-# Deepgram gets one immediate reconnect (a dropped socket is common and cheap to redo); the
-# others switch at once, since every retry is dead air in the caller's ear.
-_STT_RECONNECTS = 1
+# No retry on the primary before switching: every retry is dead air in the caller's ear. For STT
+# it is also the only way a stalled Deepgram ever gives up: the framework restarts the retry
+# budget after any attempt that lasted longer than the connect timeout, a stalled connect too.
+_RETRIES_BEFORE_SWITCH = 0
 
 
 def fallback_enabled(settings: Settings, stage: Stage) -> bool:
@@ -97,7 +99,7 @@ def with_stt_fallback(
         [primary, backup],
         vad=vad_model,
         attempt_timeout=fb.stt_timeout,
-        max_retry_per_stt=_STT_RECONNECTS,
+        max_retry_per_stt=_RETRIES_BEFORE_SWITCH,
     )
     adapter.on("stt_availability_changed", _log_availability("stt"))
     return adapter
@@ -119,7 +121,7 @@ def with_llm_fallback(primary: llm.LLM[Any], settings: Settings) -> llm.LLM[Any]
     adapter = llm.FallbackAdapter(
         [primary, backup],
         attempt_timeout=fb.llm_timeout,
-        max_retry_per_llm=0,
+        max_retry_per_llm=_RETRIES_BEFORE_SWITCH,
         retry_on_chunk_sent=False,
     )
     adapter.on("llm_availability_changed", _log_availability("llm"))
@@ -139,7 +141,7 @@ def with_tts_fallback(primary: tts.TTS[Any], settings: Settings) -> tts.TTS[Any]
         response_format="pcm",
     )
     # The per-attempt timeout is the session's tts_conn_options (session_conn_options).
-    adapter = tts.FallbackAdapter([primary, backup], max_retry_per_tts=0)
+    adapter = tts.FallbackAdapter([primary, backup], max_retry_per_tts=_RETRIES_BEFORE_SWITCH)
     adapter.on("tts_availability_changed", _log_availability("tts"))
     return adapter
 
@@ -186,7 +188,7 @@ def log_provider_errors(session: AgentSession[Any]) -> None:
             "recoverable": recoverable,
         }
         if recoverable:
-            logger.warning("provider error, retrying", extra=fields)
+            logger.warning("provider error, call continues", extra=fields)
         else:
             logger.error("provider error", extra=fields)
 

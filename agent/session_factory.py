@@ -21,6 +21,7 @@ from agent.fallbacks import (
     with_stt_fallback,
     with_tts_fallback,
 )
+from agent.realtime_guard import TolerantRealtimeModel
 from agent.settings import Settings, VadConfig
 
 PHONE_KEYWORD_BOOST = 2.0
@@ -120,7 +121,7 @@ def build_realtime(
             create_response=True,
             interrupt_response=True,
         )
-    return openai.realtime.RealtimeModel(
+    return TolerantRealtimeModel(
         model=model or rt.model,
         voice=rt.voice,
         modalities=modalities,

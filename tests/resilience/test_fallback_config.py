@@ -72,6 +72,7 @@ def test_pipeline_chains_every_stage(state: CallState, vad: silero.VAD) -> None:
     assert isinstance(backup_stt.wrapped_stt, openai.STT)
     assert backup_stt.wrapped_stt.model == "gpt-4o-mini-transcribe"
     assert session.stt._attempt_timeout == s.fallback.stt_timeout == 2.0
+    assert session.stt._max_retry_per_stt == 0
 
     assert isinstance(session.llm, llm.FallbackAdapter)
     primary_llm, backup_llm = session.llm._llm_instances
