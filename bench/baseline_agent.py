@@ -16,7 +16,7 @@ from typing import Any
 from livekit.agents import Agent, AgentSession, io, vad
 from livekit.plugins import cartesia, deepgram, openai, silero
 
-from harness.runner import CallSetup
+from harness.call_setup import CallSetup
 
 KEY = "simulated"
 

@@ -13,7 +13,7 @@ from agent.bootstrap import prepare_store
 from agent.call import Call, build_call
 from agent.session_factory import load_vad
 from agent.settings import Settings, VadConfig, load_settings
-from harness.runner import CallSetup
+from harness.call_setup import CallSetup
 
 SIMULATED_KEY = "simulated"
 

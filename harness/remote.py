@@ -64,7 +64,8 @@ def _emit(out: TextIO, event: str, **data: Any) -> None:
 async def _child(options: CallOptions, out: TextIO) -> None:
     # imported here, after the parent-chosen starter, so "before" figures mean something
     memory = {"start": rss_kb()}
-    from harness.runner import CallerTurn, CallRunner, CallSetup, SimulatorUrls, load_starter
+    from harness.call_setup import CallerTurn, CallSetup, SimulatorUrls, load_starter
+    from harness.runner import CallRunner
     from harness.speech import CallerSpeech
 
     starter = load_starter(options.starter)
