@@ -6,8 +6,6 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tools.postgres_store import PostgresOrderStore
-from tools.sqlite_store import SqliteOrderStore
 from tools.store import OrderStore
 
 SQLITE_PREFIX = "sqlite://"
@@ -38,11 +36,16 @@ async def open_store(
         raise ValueError("the order store URL is empty")
     url = url.strip()
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    # Backends are imported on use, so a SQLite worker never loads the PostgreSQL driver.
     if scheme in ("postgresql", "postgres"):
+        from tools.postgres_store import PostgresOrderStore
+
         return await PostgresOrderStore.open(
             dsn=url, seed=seed, seed_reference=seed_reference, min_size=1, max_size=pool_size
         )
     if scheme in ("", "sqlite"):
+        from tools.sqlite_store import SqliteOrderStore
+
         return await SqliteOrderStore.open(
             path=sqlite_path(url), seed=seed, seed_reference=seed_reference
         )
