@@ -18,14 +18,24 @@ from tools.seed import Dataset, generate_dataset
 MAX_ORDERS_PER_CUSTOMER = 50
 
 
-def setup(conn: sqlite3.Connection, seed: bool, reference: date | None) -> None:
-    """Create missing tables and indexes; seed them once when empty (safe across processes)."""
-    conn.executescript(sql.SCHEMA)
-    if not seed:
-        return
-    with transaction(conn):
-        if conn.execute(sql.HAS_ORDERS).fetchone()[0] == 0:
-            _insert(conn, generate_dataset(reference=reference))
+def setup(
+    conn: sqlite3.Connection, seed: bool, reference: date | None, *, wait_s: float, busy_s: float
+) -> None:
+    """Create missing tables and indexes; seed them once when empty (safe across processes).
+
+    Another process may be seeding the same file: wait up to `wait_s` for it rather than the
+    short `busy_s` that call-time queries use, then restore `busy_s`.
+    """
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
+    try:
+        conn.executescript(sql.SCHEMA)
+        if not seed:
+            return
+        with transaction(conn):
+            if conn.execute(sql.HAS_ORDERS).fetchone()[0] == 0:
+                _insert(conn, generate_dataset(reference=reference))
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_s * 1000)}")
 
 
 def load(conn: sqlite3.Connection, dataset: Dataset) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import sqlite3
@@ -45,13 +46,21 @@ class SqliteOrderStore:
         seed: bool = True,
         seed_reference: date | None = None,
         busy_timeout: float = 2.0,
+        setup_timeout: float = 60.0,
     ) -> SqliteOrderStore:
-        """Create the schema if missing, seed an empty database when asked, and return the store."""
+        """Create the schema if missing, seed an empty database when asked, and return the store.
+
+        Waits up to `setup_timeout` for another process that is seeding the same file.
+        """
         store = cls(path=path, busy_timeout=busy_timeout)
         try:
             if store.path != MEMORY:
                 await store._make_parent_dirs()
-            await store._run(q.setup, seed, seed_reference)
+            await store._run(
+                functools.partial(q.setup, wait_s=setup_timeout, busy_s=busy_timeout),
+                seed,
+                seed_reference,
+            )
         except BaseException:
             await store.close()
             raise

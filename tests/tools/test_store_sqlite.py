@@ -11,6 +11,7 @@ import pytest
 
 from tests.tools.common import NOW, REFERENCE
 from tests.tools.store_contract import StoreContract
+from tools.errors import StoreUnavailable
 from tools.seed import generate_dataset
 from tools.sqlite_store import SqliteOrderStore
 from tools.store import OrderStore
@@ -91,3 +92,42 @@ async def test_in_memory_store(dataset: object) -> None:
         assert order.status == "processing"
     finally:
         await store.close()
+
+
+async def test_open_waits_for_another_process_seeding(tmp_path: Path) -> None:
+    path = tmp_path / "acme.db"
+    await (await SqliteOrderStore.open(path=path, seed=False)).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another worker holds the write lock, as while seeding
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.6)
+        other.execute("COMMIT")
+
+    release = asyncio.create_task(release_later())
+    try:
+        store = await SqliteOrderStore.open(
+            path=path, seed_reference=REFERENCE, busy_timeout=0.05, setup_timeout=10.0
+        )
+        try:
+            assert await store.order_count() == 1200
+        finally:
+            await store.close()
+    finally:
+        await release
+        other.close()
+
+
+async def test_open_gives_up_after_the_setup_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "acme.db"
+    await (await SqliteOrderStore.open(path=path, seed=False)).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable):
+            await SqliteOrderStore.open(
+                path=path, seed_reference=REFERENCE, busy_timeout=0.05, setup_timeout=0.2
+            )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
