@@ -9,9 +9,9 @@ import pytest
 from livekit import rtc
 from livekit.agents import Agent, AgentSession, function_tool, io, llm
 from livekit.agents.voice.events import ConversationItemAddedEvent
-from livekit.agents.voice.io import AudioOutputCapabilities
 from livekit.plugins import cartesia, deepgram, openai, silero
 
+from harness.instant_playout import InstantPlayout
 from simulators import ProviderSimulator, speech_duration_s
 
 from .conftest import Speech
@@ -42,31 +42,6 @@ class SpeechInput(io.AudioInput):
         return rtc.AudioFrame(chunk, rate, 1, size // 2)
 
 
-class CollectingOutput(io.AudioOutput):
-    """Counts agent audio; each flushed segment counts as played out at once."""
-
-    def __init__(self) -> None:
-        super().__init__(label="collect", capabilities=AudioOutputCapabilities(pause=False))
-        self.audio_s = 0.0
-        self._playing = False
-
-    async def capture_frame(self, frame: rtc.AudioFrame) -> None:
-        await super().capture_frame(frame)
-        if not self._playing:
-            self._playing = True
-            self.on_playback_started(created_at=time.time())
-        self.audio_s += frame.duration
-
-    def flush(self) -> None:
-        super().flush()
-        if self._playing:
-            self._playing = False
-            self.on_playback_finished(playback_position=self.audio_s, interrupted=False)
-
-    def clear_buffer(self) -> None:
-        pass
-
-
 class SupportAgent(Agent):
     def __init__(self) -> None:
         super().__init__(instructions="You are Acme customer support.")
@@ -82,7 +57,7 @@ class SupportAgent(Agent):
 
 
 async def _one_turn(session: AgentSession[None], speech: Speech) -> list[llm.ChatMessage]:
-    output = CollectingOutput()
+    output = InstantPlayout(label="collect")
     session.input.audio = SpeechInput(speech.silence(3.0))
     session.output.audio = output
     messages: list[llm.ChatMessage] = []

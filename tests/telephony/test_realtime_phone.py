@@ -3,14 +3,12 @@ transfer sentence and the goodbye (real RealtimeModel plugin, Realtime simulator
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from livekit import api, rtc
-from livekit.agents import AgentSession, JobContext, io, utils
-from livekit.agents.voice.io import AudioOutputCapabilities
+from livekit import api
+from livekit.agents import AgentSession, JobContext, utils
 from livekit.plugins import openai
 
 from agent.acme_agent import CallState
@@ -20,37 +18,13 @@ from agent.telephony.caller import sip_caller
 from agent.telephony.hang_up import GOODBYE
 from agent.telephony.phone_call import answer_phone_call
 from agent.telephony.transfer import TRANSFER_SENTENCE
+from harness.instant_playout import InstantPlayout
 from simulators import Latency, ProviderSimulator, Script, on_user_says
 from tests.telephony.livekit_fakes import JORDAN_IDENTITY, ROOM_NAME, RecordingApi, sip_participant
 from tools.store import OrderStore
 from tools.support import SupportDesk
 
 pytestmark = pytest.mark.integration
-
-
-class PlayedAudio(io.AudioOutput):
-    """The caller's earpiece: counts the agent's audio, each segment played out at once."""
-
-    def __init__(self) -> None:
-        super().__init__(label="earpiece", capabilities=AudioOutputCapabilities(pause=False))
-        self.audio_s = 0.0
-        self._playing = False
-
-    async def capture_frame(self, frame: rtc.AudioFrame) -> None:
-        await super().capture_frame(frame)
-        if not self._playing:
-            self._playing = True
-            self.on_playback_started(created_at=time.time())
-        self.audio_s += frame.duration
-
-    def flush(self) -> None:
-        super().flush()
-        if self._playing:
-            self._playing = False
-            self.on_playback_finished(playback_position=self.audio_s, interrupted=False)
-
-    def clear_buffer(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -69,10 +43,10 @@ async def sim() -> AsyncIterator[ProviderSimulator]:
 @pytest.fixture
 async def session(
     sim: ProviderSimulator, job: JobContext, store: OrderStore
-) -> AsyncIterator[tuple[AgentSession[CallState], PlayedAudio]]:
+) -> AsyncIterator[tuple[AgentSession[CallState], InstantPlayout]]:
     model = openai.realtime.RealtimeModel(base_url=sim.openai_base_url, api_key="x")
     state = CallState(desk=SupportDesk(store=store))
-    earpiece = PlayedAudio()
+    earpiece = InstantPlayout(label="earpiece")
     async with AgentSession[CallState](llm=model, userdata=state) as sess:
         sess.output.audio = earpiece
         caller = sip_caller(sip_participant())
@@ -101,7 +75,7 @@ def instructions_sent(sim: ProviderSimulator) -> list[str]:
 
 async def test_transfer_sentence_is_spoken_by_the_realtime_model(
     sim: ProviderSimulator,
-    session: tuple[AgentSession[CallState], PlayedAudio],
+    session: tuple[AgentSession[CallState], InstantPlayout],
     server_api: RecordingApi,
 ) -> None:
     sess, earpiece = session
@@ -122,7 +96,7 @@ async def test_transfer_sentence_is_spoken_by_the_realtime_model(
 
 async def test_goodbye_is_spoken_by_the_realtime_model_before_the_hang_up(
     sim: ProviderSimulator,
-    session: tuple[AgentSession[CallState], PlayedAudio],
+    session: tuple[AgentSession[CallState], InstantPlayout],
     server_api: RecordingApi,
 ) -> None:
     sess, _ = session
