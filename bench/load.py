@@ -1,17 +1,22 @@
 """Many simultaneous voice calls on this machine: turn latency at K calls against one call alone.
 
 Usage: python bench/load.py [--calls 16] [--turns 3] [--mode pipeline] [--window 4]
-                            [--ref-rounds 4] [--timeout 900]
+                            [--ref-rounds 8] [--attempts 3] [--keep DIR]
 
 First one call alone (the reference: `--ref-rounds` times the per-call plan of `--turns` turns),
 then `--calls` calls at once, each in its own process (harness.remote, as worker jobs run):
 our agent with real Silero VAD, the default turn detector, the real plugins and one shared
 SQLite store, against provider simulators with fixed latencies (harness.scenario) served by
-one simulator process. Turns alternate between an order lookup (tool call) and a direct
-question. Per turn: end of the caller's speech to the agent's first audio frame, by wall clock
-at the I/O boundary. Errors: failed calls, turns not answered (or misheard) within the timeout,
-unrecoverable session errors. Lost records: user/assistant messages and tool calls a completed
-turn observed that are missing from the call's transcript file, plus lines that do not parse.
+one simulator process (bench/load_sim.py). All K processes start together and are greeted;
+then the calls start talking within `--window` seconds and each talks through its turns, which
+alternate between an order lookup (tool call) and a question needing no tool.
+
+Per turn: end of the caller's speech to the agent's first audio frame, by wall clock at the I/O
+boundary (harness). Errors: failed calls, turns not answered (or misheard) within the turn
+timeout, unrecoverable session errors. Lost records: user and assistant messages and tool calls
+that a completed turn observed but the call's transcript file lacks, plus lines that do not
+parse. A phase starts once the machine is quiet, and is rerun (up to `--attempts`) when other
+processes kept more than `--max-other` cores busy during it; the least disturbed run is kept.
 The last line is `load_calls=<K> p95_ratio=<p95 at K / p95 at 1> errors=<n> lost_records=<n>`.
 """
 
@@ -99,7 +104,7 @@ def main() -> None:
         "--window", type=float, default=4.0, help="seconds over which the calls start talking"
     )
     parser.add_argument(
-        "--ref-rounds", type=int, default=4, help="the reference call talks --turns times this"
+        "--ref-rounds", type=int, default=8, help="the reference call talks --turns times this"
     )
     parser.add_argument(
         "--playout-speed", type=float, default=1.0, help="agent audio plays this many times faster"
