@@ -52,10 +52,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[PhaseResult]:
         "ACME_TRANSCRIPT_DIR": str(workdir / "transcripts"),
     }
 
-    def setup(calls: int, turns: int, name: str) -> PhaseSetup:
+    def setup(calls: int, rounds: int, name: str) -> PhaseSetup:
         return PhaseSetup(
             calls=calls,
-            turns=turns,
+            turns=args.turns,
+            rounds=rounds,
             mode=args.mode,
             window_s=args.window,
             turn_timeout_s=args.turn_timeout,
@@ -67,16 +68,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> list[PhaseResult]:
         )
 
     phases: list[PhaseResult] = []
-    for calls, turns, name in (
-        (1, args.turns * args.ref_rounds, "ref"),
-        (args.calls, args.turns, "load"),
-    ):
+    for calls, rounds, name in ((1, args.ref_rounds, "ref"), (args.calls, 1, "load")):
         attempts: list[PhaseResult] = []
         for attempt in range(1, args.attempts + 1):
             busy = await wait_quiet(max_busy=args.quiet, max_wait_s=args.quiet_wait)
             label = f"{name}{attempt}"
             print(f"{label}: {calls} call(s), machine busy {100 * busy:.0f}%", file=sys.stderr)
-            attempts.append(await run_phase(setup(calls, turns, label), name=label))
+            attempts.append(await run_phase(setup(calls, rounds, label), name=label))
             other = attempts[-1].other_cores
             print(f"{label}: other processes used {other:.2f} cores", file=sys.stderr)
             if other <= args.max_other:

@@ -32,9 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SIM_STOP_TIMEOUT_S = 10.0
 
 
-def call_plan(turns: int) -> list[Question]:
-    """An order lookup (tool call, second LLM round), then a direct answer, alternating."""
-    return [ORDER_QUESTION if i % 2 == 0 else NO_TOOL_QUESTION for i in range(turns)]
+def call_plan(turns: int, *, rounds: int = 1) -> list[Question]:
+    """An order lookup (tool call, second LLM round), then a direct answer, alternating;
+    `rounds` times over, so a longer call keeps the same mix of questions."""
+    plan = [ORDER_QUESTION if i % 2 == 0 else NO_TOOL_QUESTION for i in range(turns)]
+    return plan * rounds
 
 
 class SimProcess:
@@ -153,6 +155,8 @@ class CallOutcome:
 class PhaseSetup:
     calls: int
     turns: int
+    rounds: int = 1
+    """Each call talks through its `turns` this many times."""
     mode: str
     window_s: float
     turn_timeout_s: float
@@ -245,7 +249,7 @@ def _call_cpu(outcomes: list[CallOutcome]) -> dict[str, ProcessCpu]:
 
 
 async def run_phase(setup: PhaseSetup, *, name: str) -> PhaseResult:
-    questions = call_plan(setup.turns)
+    questions = call_plan(setup.turns, rounds=setup.rounds)
     outcomes = [
         CallOutcome(index=i, call_id=f"load-{name}-{i}", questions=questions)
         for i in range(setup.calls)
