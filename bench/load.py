@@ -8,8 +8,8 @@ then `--calls` calls at once, each in its own process (harness.remote, as worker
 our agent with real Silero VAD, the default turn detector, the real plugins and one shared
 SQLite store, against provider simulators with fixed latencies (harness.scenario) served by
 one simulator process (bench/load_sim.py). All K processes start together and are greeted;
-then the calls start talking within `--window` seconds and each talks through its turns, which
-alternate between an order lookup (tool call) and a question needing no tool.
+then the calls start talking within `--window` seconds and each talks through its turns: order
+status questions (a tool call, a store lookup and a second LLM round; see `call_plan`).
 
 Per turn: end of the caller's speech to the agent's first audio frame, by wall clock at the I/O
 boundary (harness). Errors: failed calls, turns not answered (or misheard) within the turn
@@ -43,7 +43,7 @@ from harness.scenario import benchmark_latency  # noqa: E402
 
 async def run(args: argparse.Namespace, workdir: Path) -> list[PhaseResult]:
     speeches = {}
-    for question in call_plan(2):
+    for question in set(call_plan(args.turns)):
         speeches[question.spoken] = await asyncio.to_thread(
             speak, question.spoken, directory=workdir / "caller"
         )

@@ -7,17 +7,14 @@ import asyncio
 import pytest
 
 from bench.load_run import Gate, call_plan
-from harness.scenario import NO_TOOL_QUESTION, ORDER_QUESTION
+from harness.scenario import ORDER_QUESTION
 
 pytestmark = pytest.mark.unit
 
 
-def test_a_longer_reference_call_keeps_the_per_call_mix_of_questions() -> None:
-    assert call_plan(3) == [ORDER_QUESTION, NO_TOOL_QUESTION, ORDER_QUESTION]
-    reference = call_plan(3, rounds=4)
-    assert len(reference) == 12
-    assert reference.count(NO_TOOL_QUESTION) / len(reference) == pytest.approx(1 / 3)
-    assert reference[3:6] == call_plan(3)
+def test_every_turn_asks_for_an_order_and_rounds_repeat_the_plan() -> None:
+    assert call_plan(3) == [ORDER_QUESTION] * 3
+    assert call_plan(3, rounds=4) == call_plan(3) * 4
 
 
 async def test_the_gate_opens_only_once_every_call_has_arrived() -> None:
