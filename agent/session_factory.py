@@ -43,6 +43,11 @@ def build_session(
     """Build the AgentSession for the configured mode, with its turn handling.
 
     `phone`: the caller is on a phone line (SIP), so speech recognition uses [telephony].
+    In the realtime modes only the Realtime server ends the caller's turns (and barges in):
+    turn detection is `realtime_llm`, so the local VAD just times the caller's speech (for
+    latency figures). Left to choose, the framework would also commit each turn locally from
+    the VAD, and in 1.8.9 that late local commit cancels a reply still waiting on its tool,
+    leaving the call silent.
     """
     components: dict[str, Any]
     match settings.agent.mode:
@@ -67,10 +72,13 @@ def build_session(
                 "llm": with_llm_fallback(build_llm(settings), settings),
                 "tts": with_tts_fallback(build_tts(settings), settings),
             }
+    turn_handling = build_turn_handling(settings)
+    if settings.agent.mode != "pipeline":
+        turn_handling["turn_detection"] = "realtime_llm"
     session = AgentSession[CallState](
         **components,
         vad=vad_model,
-        turn_handling=build_turn_handling(settings),
+        turn_handling=turn_handling,
         max_tool_steps=settings.agent.max_tool_steps,
         userdata=userdata,
         conn_options=session_conn_options(settings),

@@ -7,6 +7,7 @@ from .audio import (
     synthesize,
     synthesize_async,
 )
+from .behaviour import Behaviour, DeepgramBehaviour, RealtimeBehaviour
 from .faults import FaultKind, Faults, Stage
 from .latency import Latency
 from .record import (
@@ -32,12 +33,15 @@ from .script import (
 from .server import ProviderSimulator, SimulatorThread
 
 __all__ = [
+    "Behaviour",
     "Conversation",
+    "DeepgramBehaviour",
     "FaultKind",
     "Faults",
     "Latency",
     "Message",
     "ProviderSimulator",
+    "RealtimeBehaviour",
     "RealtimeSession",
     "Received",
     "Reply",

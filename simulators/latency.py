@@ -21,6 +21,9 @@ class Latency:
     """Audio pacing: 1.0 sends audio in real time, 0 sends it as fast as possible."""
     realtime_first_audio_s: float = 0.3
     """Delay between `response.created` and the first Realtime output."""
+    realtime_transcript_s: float = 0.5
+    """Delay between a Realtime turn's commit and the caller's transcript (it is transcribed
+    alongside the response, by another model)."""
 
     @classmethod
     def instant(cls) -> Latency:
@@ -32,6 +35,7 @@ class Latency:
             tts_ttfb_s=0.0,
             tts_realtime_factor=0.0,
             realtime_first_audio_s=0.0,
+            realtime_transcript_s=0.0,
         )
 
     def token_interval_s(self) -> float:

@@ -10,12 +10,17 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .faults import HANDSHAKE_FAULTS, STREAM_FAULTS
+from .faults import HANDSHAKE_FAULTS, RESPONSE_FAULTS, STREAM_FAULTS
+from .provider_errors import openai_invalid_key, request_key
 from .realtime_input import SAMPLE_RATE, InputAudio
 from .realtime_items import ItemStore
 from .realtime_response import Response, ResponseIO
 from .record import RealtimeSession, ToolResult
 from .state import SimState, TaskGroup
+
+_BULKY = frozenset({"response.output_audio.delta", "session.created", "session.updated"})
+INVALID_KEY_CLOSE = 3000
+SESSION_EXPIRED_CLOSE = 1001
 
 
 def _default_session(model: str, session_id: str) -> dict[str, Any]:
@@ -77,6 +82,21 @@ class OpenAIRealtime:
             return web.json_response({"error": {"message": f"simulated {fault}"}}, status=status)
         ws = web.WebSocketResponse(heartbeat=None, max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
+        key = request_key(request, "openai")
+        if not state.behaviour.key_accepted("openai", key):
+            # The real API upgrades the socket first, then refuses the key on it.
+            error = openai_invalid_key(key)
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "event_id": state.new_id("event"),
+                        "error": {**error, "event_id": None},
+                    }
+                )
+            )
+            await ws.close(code=INVALID_KEY_CLOSE, message=b"invalid_request_error.invalid_api_key")
+            return ws
         state.websockets.add(ws)
         try:
             await _Connection(state=state, ws=ws, query=dict(request.query)).run()
@@ -114,6 +134,8 @@ class _Connection:
         self._apply_session()
 
     async def _send(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        self._record.server_events.append({"type": kind} if kind in _BULKY else event)
         await self._send_raw(json.dumps({"event_id": self._state.new_id("event"), **event}))
 
     async def _send_raw(self, data: str) -> None:
@@ -124,19 +146,34 @@ class _Connection:
     async def _drop(self) -> None:
         await self._ws.close(code=aiohttp.WSCloseCode.INTERNAL_ERROR)
 
-    async def _error(self, code: str, message: str, event_id: str | None) -> None:
-        await self._send(
-            {
-                "type": "error",
-                "error": {
-                    "type": "invalid_request_error",
-                    "code": code,
-                    "message": message,
-                    "param": None,
-                    "event_id": event_id,
-                },
-            }
+    async def _error(
+        self,
+        code: str | None,
+        message: str,
+        event_id: str | None,
+        *,
+        kind: str = "invalid_request_error",
+    ) -> None:
+        error = {"type": kind, "code": code, "message": message, "param": None}
+        await self._send({"type": "error", "error": {**error, "event_id": event_id}})
+
+    async def _expire(self) -> None:
+        """The server ends a session at its maximum duration."""
+        minutes = round(self._state.behaviour.realtime.max_session_s / 60)
+        await self._error(
+            "session_expired", f"Your session hit the maximum duration of {minutes} minutes.", None
         )
+        await self._ws.close(code=SESSION_EXPIRED_CLOSE)
+
+    async def _expire_on_time(self) -> None:
+        await asyncio.sleep(self._state.behaviour.realtime.max_session_s)
+        await self._expire()
+
+    async def _expired_by_fault(self) -> bool:
+        if self._state.faults.take("realtime", {"session_expired"}) is None:
+            return False
+        await self._expire()
+        return True
 
     def _apply_session(self) -> None:
         self._input.configure(self._turn_detection)
@@ -149,6 +186,7 @@ class _Connection:
 
     async def run(self) -> None:
         await self._send({"type": "session.created", "session": self._session})
+        self._tasks.spawn(self._expire_on_time(), name="realtime-max-duration")
         try:
             async for msg in self._ws:
                 if msg.type != aiohttp.WSMsgType.TEXT:
@@ -206,6 +244,14 @@ class _Connection:
                     "Conversation already has an active response",
                     event_id,
                 )
+            elif await self._expired_by_fault():
+                return
+            elif self._state.faults.take("realtime", {"invalid_request"}) is not None:
+                await self._error(
+                    "invalid_value",
+                    "Invalid value for 'response': the request could not be processed.",
+                    event_id,
+                )
             else:
                 params = event.get("response") or {}
                 await self._start_response(params.get("metadata"), params, announce_now=True)
@@ -259,13 +305,15 @@ class _Connection:
                 turn == "speech_stopped"
                 and td.get("create_response", True)
                 and self._response is None
+                and not await self._expired_by_fault()
             ):
                 await self._start_response(None, {}, announce_now=False)
 
     async def _start_response(
         self, metadata: dict[str, Any] | None, params: dict[str, Any], *, announce_now: bool
     ) -> None:
-        """Client responses are announced at once; server ones after the user transcript."""
+        """Client responses are announced at once; server ones as soon as the turn is
+        committed, or after the caller's transcript (`transcript_before_response`)."""
         modalities = params.get("output_modalities") or self._session["output_modalities"]
         tools = params.get("tools")
         response = Response(
@@ -275,7 +323,7 @@ class _Connection:
             audio="audio" in modalities,
             tools=list(tools if tools is not None else self._session.get("tools") or []),
             input_audio_s=self._input.committed_s,
-            fault=self._state.faults.take("realtime", STREAM_FAULTS),
+            fault=self._state.faults.take("realtime", STREAM_FAULTS | RESPONSE_FAULTS),
         )
         self._response = response
         if announce_now:
@@ -286,7 +334,8 @@ class _Connection:
 
     async def _run_response(self, response: Response) -> None:
         try:
-            await self._input.wait_transcribed()
+            if self._state.behaviour.realtime.transcript_before_response:
+                await self._input.wait_transcribed()
             await response.announce()
             await response.run()
         finally:

@@ -20,10 +20,15 @@ def _content_text(item: dict[str, Any]) -> str:
 
 
 class ItemStore:
-    """Ordered conversation items (OpenAI Realtime item dicts) keyed by id."""
+    """Ordered conversation items (OpenAI Realtime item dicts) keyed by id.
+
+    `heard` is what each caller audio item said: the model understands the audio at once,
+    while the item's transcript field is only filled in once the transcription finishes.
+    """
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
+        self.heard: dict[str, str] = {}
 
     def get(self, item_id: str) -> dict[str, Any] | None:
         return next((it for it in self.items if it.get("id") == item_id), None)
@@ -57,7 +62,7 @@ class ItemStore:
             kind = item.get("type")
             if kind == "message":
                 role = item.get("role")
-                text = _content_text(item)
+                text = _content_text(item) or self.heard.get(str(item.get("id")), "")
                 if role == "user":
                     messages.append(Message(role="user", text=text))
                 elif role == "assistant":

@@ -10,6 +10,7 @@ from typing import Any
 
 from .audio import iter_chunks, synthesize_async
 from .faults import FaultKind
+from .provider_errors import OPENAI_SERVER_ERROR
 from .realtime_items import ItemStore
 from .script import Reply, ToolCall, count_tokens, split_tokens
 from .state import SimState
@@ -17,6 +18,30 @@ from .state import SimState
 SAMPLE_RATE = 24000
 CHUNK_S = 0.04
 AUDIO_TOKENS_PER_S = 20
+SERVER_ERROR = {"type": "server_error", "code": None, "message": OPENAI_SERVER_ERROR}
+RATE_LIMITED = {
+    "type": "invalid_request_error",
+    "code": "inference_rate_limit_exceeded",
+    "message": "Rate limit reached for requests. Please try again shortly.",
+}
+FAILURES: dict[FaultKind | None, dict[str, Any]] = {
+    "response_failed": SERVER_ERROR,
+    "server_error_event": SERVER_ERROR,
+    "rate_limited": RATE_LIMITED,
+}
+
+
+def rate_limits(*, remaining_requests: int, remaining_tokens: int) -> list[dict[str, Any]]:
+    """`rate_limits.updated` entries as sent at the start of a response."""
+    return [
+        {
+            "name": "requests",
+            "limit": 5000,
+            "remaining": remaining_requests,
+            "reset_seconds": 0.012,
+        },
+        {"name": "tokens", "limit": 40000, "remaining": remaining_tokens, "reset_seconds": 1.5},
+    ]
 
 
 @dataclass(kw_only=True)
@@ -60,12 +85,23 @@ class Response:
         self.announced = False
 
     async def announce(self) -> None:
-        """Send `response.created` (once)."""
+        """Send `response.created` (once), then the rate limits it reserved."""
         if not self.announced:
             self.announced = True
             await self._io.send(
                 {"type": "response.created", "response": self.snapshot("in_progress")}
             )
+            if self._io.state.behaviour.realtime.rate_limits:
+                exhausted = self._fault == "rate_limited"
+                await self._io.send(
+                    {
+                        "type": "rate_limits.updated",
+                        "rate_limits": rate_limits(
+                            remaining_requests=0 if exhausted else 4999,
+                            remaining_tokens=0 if exhausted else 39_000,
+                        ),
+                    }
+                )
 
     def snapshot(self, status: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
@@ -107,9 +143,29 @@ class Response:
         self._reply = state.script.reply(io.items.conversation(self._tools))
         state.received.replies.append(self._reply)
         await state.sleep(state.latency.realtime_first_audio_s)
-        if self._fault == "malformed":
-            await io.send_raw("{not json")
-        if self._reply.text and not await self._message(self._reply.text):
+        if self._fault in FAILURES:
+            await self._fail()
+            return
+        if self._fault == "malformed":  # valid JSON, but an item without its id
+            await io.send(
+                {
+                    "type": "response.output_item.added",
+                    "response_id": self.id,
+                    "output_index": 0,
+                    "item": {"type": "message"},
+                }
+            )
+        text = self._reply.text
+        if self._fault == "response_incomplete":
+            text = " ".join(text.split()[: max(1, len(text.split()) // 3)])
+        if text and not await self._message(text):
+            return
+        if self._fault == "response_incomplete":
+            self.done = True
+            details = {"type": "incomplete", "reason": "max_output_tokens"}
+            await io.send(
+                {"type": "response.done", "response": self.snapshot("incomplete", details)}
+            )
             return
         for call in self._reply.tool_calls:
             await self._function_call(call)
@@ -118,6 +174,17 @@ class Response:
             return
         self.done = True
         await io.send({"type": "response.done", "response": self.snapshot("completed")})
+
+    async def _fail(self) -> None:
+        """End the response as failed, as the real API does on a server error or rate limit."""
+        error = FAILURES[self._fault] if self._fault in FAILURES else SERVER_ERROR
+        if self._fault == "server_error_event":
+            await self._io.send(
+                {"type": "error", "error": {**error, "param": None, "event_id": None}}
+            )
+        self.done = True
+        details = {"type": "failed", "error": error}
+        await self._io.send({"type": "response.done", "response": self.snapshot("failed", details)})
 
     async def cancelled(self, reason: str) -> None:
         """Close the open item as incomplete and report the response as cancelled."""

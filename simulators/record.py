@@ -79,9 +79,14 @@ class RealtimeSession:
     """The session configuration after every `session.update` was applied."""
     transcripts: list[str] = field(default_factory=list)
     """User transcripts sent (input_audio_transcription.completed)."""
+    server_events: list[dict[str, Any]] = field(default_factory=list)
+    """Server events in sending order; audio deltas keep only their type."""
 
     def event_types(self) -> list[str]:
         return [str(ev.get("type")) for ev in self.events]
+
+    def server_event_types(self) -> list[str]:
+        return [str(ev.get("type")) for ev in self.server_events]
 
 
 class Received:

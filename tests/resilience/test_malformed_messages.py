@@ -15,6 +15,7 @@ from livekit.agents import llm, utils
 from livekit.plugins import openai
 
 from agent.realtime_guard import TolerantRealtimeModel
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator
 from simulators.script import DEFAULT_ANSWER
 from tests.resilience.text_calls import captured
@@ -29,7 +30,10 @@ FIRST, SECOND = "where is order ACME-1042", "where is order ACME-1043"
 async def sims() -> AsyncIterator[tuple[ProviderSimulator, ProviderSimulator]]:
     # Realistic provider delays: with none at all, a Realtime server answers before the
     # session has closed the caller's turn, an ordering no real service produces.
-    async with ProviderSimulator() as primary, ProviderSimulator() as backup:
+    async with (
+        ProviderSimulator(script=acme_script()) as primary,
+        ProviderSimulator(script=acme_script()) as backup,
+    ):
         yield primary, backup
 
 

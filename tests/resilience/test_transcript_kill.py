@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator, SimulatorThread
 
 pytestmark = pytest.mark.integration
@@ -117,7 +118,7 @@ def wait_for(
 
 @pytest.fixture
 def simulator() -> Iterator[SimulatorThread]:
-    with ProviderSimulator.run_in_thread(latency=Latency.instant()) as sim:
+    with ProviderSimulator.run_in_thread(script=acme_script(), latency=Latency.instant()) as sim:
         yield sim
 
 

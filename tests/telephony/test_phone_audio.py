@@ -15,6 +15,7 @@ from livekit.agents import stt, utils
 
 from agent.session_factory import build_stt
 from agent.settings import load_settings
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator
 
 pytestmark = pytest.mark.integration
@@ -54,7 +55,10 @@ def phone_speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[ProviderSimulator]:
-    async with ProviderSimulator(latency=Latency.instant()) as simulator, utils.http_context.open():
+    async with (
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as simulator,
+        utils.http_context.open(),
+    ):
         yield simulator
 
 
