@@ -81,3 +81,29 @@ def cartesia_context_error(context_id: str, *, status_code: int = 500) -> dict[s
         "message": "An internal error occurred while generating audio.",
         "error": "An internal error occurred while generating audio.",
     }
+
+
+SERVER_ERROR = {"type": "server_error", "code": None, "message": OPENAI_SERVER_ERROR}
+RATE_LIMITED = {
+    "type": "invalid_request_error",
+    "code": "inference_rate_limit_exceeded",
+    "message": "Rate limit reached for requests. Please try again shortly.",
+}
+REALTIME_FAILURES: dict[str | None, dict[str, Any]] = {
+    "response_failed": SERVER_ERROR,
+    "server_error_event": SERVER_ERROR,
+    "rate_limited": RATE_LIMITED,
+}
+
+
+def rate_limits(*, remaining_requests: int, remaining_tokens: int) -> list[dict[str, Any]]:
+    """`rate_limits.updated` entries as sent at the start of a response."""
+    return [
+        {
+            "name": "requests",
+            "limit": 5000,
+            "remaining": remaining_requests,
+            "reset_seconds": 0.012,
+        },
+        {"name": "tokens", "limit": 40000, "remaining": remaining_tokens, "reset_seconds": 1.5},
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .script import Conversation, Message, ToolCall
+from .script import Conversation, Message, ToolCall, count_tokens
 
 
 def _content_text(item: dict[str, Any]) -> str:
@@ -89,3 +89,35 @@ class ItemStore:
                 )
         tool_names = tuple(str(t.get("name", "")) for t in tools if t.get("type") == "function")
         return Conversation(messages=tuple(messages), tools=tool_names)
+
+
+AUDIO_TOKENS_PER_S = 20
+
+
+def response_usage(
+    conversation: Conversation,
+    *,
+    spoken: str,
+    calls: tuple[ToolCall, ...],
+    input_audio_s: float,
+    output_audio_s: float,
+) -> dict[str, Any]:
+    """A response's `usage`, counted roughly the way the API counts it."""
+    text_in = sum(count_tokens(m.text) for m in conversation.messages)
+    audio_in = int(input_audio_s * AUDIO_TOKENS_PER_S / 2)
+    text_out = count_tokens(spoken) + sum(
+        count_tokens(c.name + json.dumps(dict(c.arguments))) for c in calls
+    )
+    audio_out = int(output_audio_s * AUDIO_TOKENS_PER_S)
+    return {
+        "total_tokens": text_in + audio_in + text_out + audio_out,
+        "input_tokens": text_in + audio_in,
+        "output_tokens": text_out + audio_out,
+        "input_token_details": {
+            "text_tokens": text_in,
+            "audio_tokens": audio_in,
+            "image_tokens": 0,
+            "cached_tokens": 0,
+        },
+        "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
+    }

@@ -10,38 +10,13 @@ from typing import Any
 
 from .audio import iter_chunks, synthesize_async
 from .faults import FaultKind
-from .provider_errors import OPENAI_SERVER_ERROR
-from .realtime_items import ItemStore
-from .script import Reply, ToolCall, count_tokens, split_tokens
+from .provider_errors import REALTIME_FAILURES, SERVER_ERROR, rate_limits
+from .realtime_items import ItemStore, response_usage
+from .script import Reply, ToolCall, split_tokens
 from .state import SimState
 
 SAMPLE_RATE = 24000
 CHUNK_S = 0.04
-AUDIO_TOKENS_PER_S = 20
-SERVER_ERROR = {"type": "server_error", "code": None, "message": OPENAI_SERVER_ERROR}
-RATE_LIMITED = {
-    "type": "invalid_request_error",
-    "code": "inference_rate_limit_exceeded",
-    "message": "Rate limit reached for requests. Please try again shortly.",
-}
-FAILURES: dict[FaultKind | None, dict[str, Any]] = {
-    "response_failed": SERVER_ERROR,
-    "server_error_event": SERVER_ERROR,
-    "rate_limited": RATE_LIMITED,
-}
-
-
-def rate_limits(*, remaining_requests: int, remaining_tokens: int) -> list[dict[str, Any]]:
-    """`rate_limits.updated` entries as sent at the start of a response."""
-    return [
-        {
-            "name": "requests",
-            "limit": 5000,
-            "remaining": remaining_requests,
-            "reset_seconds": 0.012,
-        },
-        {"name": "tokens", "limit": 40000, "remaining": remaining_tokens, "reset_seconds": 1.5},
-    ]
 
 
 @dataclass(kw_only=True)
@@ -118,32 +93,20 @@ class Response:
         }
 
     def _usage(self) -> dict[str, Any]:
-        conversation = self._io.items.conversation(self._tools)
-        text_in = sum(count_tokens(m.text) for m in conversation.messages)
-        audio_in = int(self._input_audio_s * AUDIO_TOKENS_PER_S / 2)
-        text_out = count_tokens(self._spoken) + sum(
-            count_tokens(c.name + json.dumps(dict(c.arguments))) for c in self._reply.tool_calls
+        return response_usage(
+            self._io.items.conversation(self._tools),
+            spoken=self._spoken,
+            calls=self._reply.tool_calls,
+            input_audio_s=self._input_audio_s,
+            output_audio_s=self._audio_out_s,
         )
-        audio_out = int(self._audio_out_s * AUDIO_TOKENS_PER_S)
-        return {
-            "total_tokens": text_in + audio_in + text_out + audio_out,
-            "input_tokens": text_in + audio_in,
-            "output_tokens": text_out + audio_out,
-            "input_token_details": {
-                "text_tokens": text_in,
-                "audio_tokens": audio_in,
-                "image_tokens": 0,
-                "cached_tokens": 0,
-            },
-            "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
-        }
 
     async def run(self) -> None:
         io, state = self._io, self._io.state
         self._reply = state.script.reply(io.items.conversation(self._tools))
         state.received.replies.append(self._reply)
         await state.sleep(state.latency.realtime_first_audio_s)
-        if self._fault in FAILURES:
+        if self._fault in REALTIME_FAILURES:
             await self._fail()
             return
         if self._fault == "malformed":  # valid JSON, but an item without its id
@@ -177,7 +140,7 @@ class Response:
 
     async def _fail(self) -> None:
         """End the response as failed, as the real API does on a server error or rate limit."""
-        error = FAILURES[self._fault] if self._fault in FAILURES else SERVER_ERROR
+        error = REALTIME_FAILURES[self._fault] if self._fault in REALTIME_FAILURES else SERVER_ERROR
         if self._fault == "server_error_event":
             await self._io.send(
                 {"type": "error", "error": {**error, "param": None, "event_id": None}}
