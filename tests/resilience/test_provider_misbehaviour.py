@@ -1,0 +1,152 @@
+"""Providers misbehaving the way the real ones do, in voice calls wired as the worker wires them.
+
+Each fault hits one caller turn. The call goes on: at most that turn is lost, and when it is,
+the caller hears a short apology rather than silence; the log names the provider and the failure
+in one line. No fallbacks here: each provider's own misbehaviour is met by the call alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agent.behaviors.provider_errors import APOLOGY
+from harness.scenario import acme_script
+from simulators import FaultKind, Latency, ProviderSimulator, Stage
+from simulators.chat_checks import prompt_tokens
+from simulators.script import DEFAULT_ANSWER
+from tests.resilience.text_calls import captured
+from tests.resilience.voice_calls import VoiceCall, settings_for, voice_call
+
+pytestmark = pytest.mark.integration
+
+ASK = "where is order ACME-1042"
+ANSWER = "Order ACME-1042 shipped"
+POLICY = "what is your return policy"
+DEEPGRAM = "livekit.plugins.deepgram.stt.STT"
+OPENAI_LLM = "livekit.plugins.openai.llm.LLM"
+
+
+@pytest.fixture
+async def sims() -> AsyncIterator[tuple[ProviderSimulator, ProviderSimulator]]:
+    async with (
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as primary,
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as backup,
+    ):
+        yield primary, backup
+
+
+def errors_logged(logs: list[logging.LogRecord]) -> list[tuple[str, str]]:
+    """(provider, failure) of each provider error line."""
+    return [
+        (str(getattr(r, "provider", "")), str(getattr(r, "failure", "")))
+        for r in logs
+        if r.getMessage() in ("provider error", "provider error, call continues")
+    ]
+
+
+async def faulty_turn(
+    call: VoiceCall, sim: ProviderSimulator, stage: Stage, kind: FaultKind, times: int = 3
+) -> str:
+    """Ask with `kind` armed for `times` requests (preemptive generation makes several), then
+    disarm it; the next question must be answered as usual."""
+    sim.faults.inject(stage, kind, times=times)
+    heard = await call.turn(POLICY)
+    sim.faults.clear()
+    assert (await call.turn(ASK)).startswith(ANSWER), f"the turn after {kind}"
+    return heard
+
+
+async def test_chat_model_misbehaviour_costs_at_most_the_turn(
+    sims: tuple[ProviderSimulator, ProviderSimulator], tmp_path: Path
+) -> None:
+    primary, backup = sims
+    settings = settings_for(primary, backup, tmp_path)
+    with captured("acme") as logs:
+        async with voice_call(settings, primary, backup) as call:
+            refused = await faulty_turn(call, primary, "llm", "refusal")
+            cut = {
+                kind: await faulty_turn(call, primary, "llm", kind)
+                for kind in ("length", "content_filter")
+            }
+            broken = await faulty_turn(call, primary, "llm", "error_mid_stream")
+            retried = await faulty_turn(call, primary, "llm", "http_500", times=1)
+            assert call.call.session.agent_state == "listening"
+
+    assert refused == APOLOGY  # a refusal has no words to speak: not silence
+    for kind, text in cut.items():  # what the model said before it was stopped is spoken
+        assert 0 < len(text) < len(DEFAULT_ANSWER) and DEFAULT_ANSWER.startswith(text), kind
+    assert broken == APOLOGY or DEFAULT_ANSWER.startswith(broken)
+    assert retried == DEFAULT_ANSWER  # the framework's retry answered in full
+    logged = errors_logged(logs)
+    assert (OPENAI_LLM, "connection lost") in logged  # the error in the stream
+    assert (OPENAI_LLM, "HTTP 500") in logged
+    assert {provider for provider, _ in logged} == {OPENAI_LLM}
+
+
+async def test_a_conversation_too_long_for_the_model_is_trimmed_and_goes_on(
+    sims: tuple[ProviderSimulator, ProviderSimulator], tmp_path: Path
+) -> None:
+    primary, backup = sims
+    settings = settings_for(primary, backup, tmp_path)
+    with captured("acme") as logs:
+        async with voice_call(settings, primary, backup) as call:
+            for _ in range(3):
+                assert (await call.turn(ASK)).startswith(ANSWER)
+            # the next turn's requests overflow the window; half the history fits again
+            largest = max(prompt_tokens(r) for r in primary.received.llm_requests)
+            primary.behaviour.llm_context_tokens = largest + 5
+            overflowed = await call.turn(ASK)
+            after = await call.turn(ASK)
+
+    # an early (preemptive) request may meet the limit and trim it before the turn's own request
+    assert overflowed == APOLOGY or overflowed.startswith(ANSWER)
+    assert after.startswith(ANSWER)
+    assert (OPENAI_LLM, "HTTP 400 context_length_exceeded") in errors_logged(logs)
+    assert any(r.getMessage().startswith("conversation too long") for r in logs)
+    last = primary.received.llm_requests[-1]["messages"]
+    assert last[0]["role"] in ("system", "developer")  # the instructions survive the trim
+    assert len(last) < len(primary.received.llm_requests[-3]["messages"])
+
+
+async def test_speech_recognition_misbehaviour_costs_at_most_the_turn(
+    sims: tuple[ProviderSimulator, ProviderSimulator], tmp_path: Path
+) -> None:
+    primary, backup = sims
+    settings = settings_for(primary, backup, tmp_path)
+    primary.behaviour.deepgram.idle_timeout_s = 1.5  # shorter than the plugin's 5 s keepalive
+    with captured("acme") as logs:
+        async with voice_call(settings, primary, backup) as call:
+            await call.mic.mute(2.5)  # no audio: Deepgram closes the idle socket
+            first = await call.turn(ASK, may_be_lost=True)
+            second = await call.turn(ASK)
+            assert call.call.session.agent_state == "listening"
+
+    assert first == "" or first.startswith(ANSWER)
+    assert second.startswith(ANSWER)
+    assert "<idle timeout>" in primary.received.stt_streams[0].control
+    assert len(primary.received.stt_streams) >= 2  # the plugin opened a new stream
+    assert (DEEPGRAM, "closed 1011") in errors_logged(logs)
+
+
+async def test_a_failing_speech_context_is_spoken_again(
+    sims: tuple[ProviderSimulator, ProviderSimulator], tmp_path: Path
+) -> None:
+    """Cartesia ends the failed context with `done`; the plugin waits for more of it until the
+    attempt times out (`fallback.tts_timeout`, not the framework's 10 s), then says it again."""
+    primary, backup = sims
+    settings = settings_for(primary, backup, tmp_path)
+    with captured("acme") as logs:
+        async with voice_call(settings, primary, backup) as call:
+            primary.faults.inject("tts", "context_error")
+            answer = await call.turn(ASK)
+            later = await call.turn(ASK)
+
+    assert answer.startswith(ANSWER) and later.startswith(ANSWER)
+    assert primary.faults.fired("tts", "context_error") == 1
+    said = dict(zip(call.replies, call.speaker.segments, strict=False))
+    assert said[answer] > 0  # the whole answer was heard after the retry
+    assert errors_logged(logs) == [("livekit.plugins.cartesia.tts.TTS", "timeout")]
