@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from simulators import Conversation, Latency, Reply, Script, on_tool_result, on_user_says
+from simulators import (
+    Conversation,
+    Latency,
+    Reply,
+    Script,
+    on_instructions,
+    on_tool_result,
+    on_user_says,
+)
 from simulators.script import ScriptedRule
 
 GREETING = "Hi, this is Ava from Acme. How can I help?"
@@ -75,9 +83,16 @@ def lookup_order_when_mentioned() -> ScriptedRule:
     )
 
 
+def say_as_instructed() -> ScriptedRule:
+    """The model says the sentence our agent asks a speech-to-speech model to read out
+    (agent.say: apologies, transfer and goodbye sentences)."""
+    return on_instructions(r"Say exactly this sentence and nothing else: (.+)$").say(r"\1")
+
+
 def acme_script() -> Script:
-    """The model looks up any order number it hears and reads the tool's answer back."""
-    return Script(rules=[lookup_order_when_mentioned()])
+    """The model reads out sentences it is told to, looks up any order number it hears and
+    reads the tool's answer back."""
+    return Script(rules=[say_as_instructed(), lookup_order_when_mentioned()])
 
 
 def greet(conversation: Conversation) -> Reply | None:
@@ -97,6 +112,6 @@ def tracking_answer() -> ScriptedRule:
 def support_script() -> Script:
     """Greeting, order lookups answered with the tracking number, a short answer otherwise."""
     return Script(
-        rules=[greet, tracking_answer(), lookup_order_when_mentioned()],
+        rules=[say_as_instructed(), greet, tracking_answer(), lookup_order_when_mentioned()],
         default_answer=NO_TOOL_ANSWER,
     )

@@ -27,6 +27,7 @@ from .script import (
     ToolCall,
     always,
     named_script,
+    on_instructions,
     on_tool_result,
     on_user_says,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "TtsRequest",
     "always",
     "named_script",
+    "on_instructions",
     "on_tool_result",
     "on_user_says",
     "speech_duration_s",

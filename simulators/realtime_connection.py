@@ -239,6 +239,7 @@ class Connection:
             metadata=metadata,
             audio="audio" in modalities,
             tools=list(tools if tools is not None else self._session.get("tools") or []),
+            instructions=str(params.get("instructions") or ""),
             input_audio_s=self._input.committed_s,
             fault=self._state.faults.take("realtime", STREAM_FAULTS | RESPONSE_FAULTS),
         )

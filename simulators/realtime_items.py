@@ -54,7 +54,7 @@ class ItemStore:
         self.items.remove(item)
         return True
 
-    def conversation(self, tools: list[dict[str, Any]]) -> Conversation:
+    def conversation(self, tools: list[dict[str, Any]], instructions: str = "") -> Conversation:
         """The items as the script sees them; tool outputs know their tool's name."""
         messages: list[Message] = []
         names: dict[str, str] = {}
@@ -88,7 +88,7 @@ class ItemStore:
                     )
                 )
         tool_names = tuple(str(t.get("name", "")) for t in tools if t.get("type") == "function")
-        return Conversation(messages=tuple(messages), tools=tool_names)
+        return Conversation(messages=tuple(messages), tools=tool_names, instructions=instructions)
 
 
 AUDIO_TOKENS_PER_S = 20

@@ -41,6 +41,7 @@ class Response:
         metadata: dict[str, Any] | None,
         audio: bool,
         tools: list[dict[str, Any]],
+        instructions: str = "",
         input_audio_s: float,
         fault: FaultKind | None,
     ) -> None:
@@ -49,6 +50,7 @@ class Response:
         self._metadata = metadata
         self._audio = audio
         self._tools = tools
+        self._instructions = instructions
         self._input_audio_s = input_audio_s
         self._fault = fault
         self._output: list[dict[str, Any]] = []
@@ -103,7 +105,8 @@ class Response:
 
     async def run(self) -> None:
         io, state = self._io, self._io.state
-        self._reply = state.script.reply(io.items.conversation(self._tools))
+        conversation = io.items.conversation(self._tools, self._instructions)
+        self._reply = state.script.reply(conversation)
         state.received.replies.append(self._reply)
         await state.sleep(state.latency.realtime_first_audio_s)
         if self._fault in REALTIME_FAILURES:

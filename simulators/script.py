@@ -52,6 +52,8 @@ class Conversation:
 
     messages: tuple[Message, ...]
     tools: tuple[str, ...] = ()
+    instructions: str = ""
+    """Instructions given for this one response (Realtime `response.create`), if any."""
 
     @property
     def last(self) -> Message | None:
@@ -154,6 +156,12 @@ def on_tool_result(name: str | None = None, pattern: str = r"(?s).*") -> Trigger
         return regex.search(result.text)
 
     return Trigger(matcher=matcher)
+
+
+def on_instructions(pattern: str | re.Pattern[str]) -> Trigger:
+    """Trigger when the response was requested with instructions matching `pattern`."""
+    regex = re.compile(pattern, re.IGNORECASE | re.DOTALL) if isinstance(pattern, str) else pattern
+    return Trigger(matcher=lambda conversation: regex.search(conversation.instructions))
 
 
 def always() -> Trigger:

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from typing import Any
 
-from livekit.agents import AgentSession, APIStatusError
+from livekit.agents import AgentSession, APIStatusError, llm
 from livekit.agents.voice.events import (
     AgentStateChangedEvent,
     CloseEvent,
@@ -37,6 +37,8 @@ class LostTurns:
         self._session = session
         self._settle_s = settle_s
         self._unanswered = False  # the agent took up a turn and has not spoken since
+        self._caller_waiting = False  # the caller spoke after the agent last did
+        self._realtime_failed = False  # the Realtime model reported an error since then
         self._check: asyncio.Task[None] | None = None
         self._trim: asyncio.Task[None] | None = None
         self.apologies = 0
@@ -48,12 +50,14 @@ class LostTurns:
     def _on_user(self, ev: UserStateChangedEvent) -> None:
         if ev.new_state == "speaking":  # the caller goes on: the framework takes it from here
             self._cancel_check()
+        elif ev.old_state == "speaking":
+            self._caller_waiting = True
 
     def _on_agent(self, ev: AgentStateChangedEvent) -> None:
         if ev.new_state == "thinking":
             self._unanswered = True
         elif ev.new_state == "speaking":
-            self._unanswered = False
+            self._unanswered = self._caller_waiting = self._realtime_failed = False
         elif ev.new_state == "listening" and ev.old_state == "thinking":
             self._cancel_check()
             self._check = asyncio.ensure_future(self._apologize_if_lost())
@@ -61,6 +65,11 @@ class LostTurns:
     def _on_error(self, ev: ErrorEvent) -> None:
         if _error_code(ev.error) == "context_length_exceeded" and self._trim is None:
             self._trim = asyncio.ensure_future(self._trim_history())
+        if isinstance(ev.error, llm.RealtimeModelError):
+            # the server takes turns up itself: a failed response never shows "thinking"
+            self._realtime_failed = True
+            self._cancel_check()
+            self._check = asyncio.ensure_future(self._apologize_if_lost())
 
     def _on_close(self, ev: CloseEvent) -> None:
         self._cancel_check()
@@ -75,7 +84,7 @@ class LostTurns:
     def _lost(self) -> bool:
         session = self._session
         return (
-            self._unanswered
+            (self._unanswered or (self._realtime_failed and self._caller_waiting))
             and session.agent_state == "listening"
             and session.user_state != "speaking"
             and session.current_speech is None
@@ -85,7 +94,7 @@ class LostTurns:
         await asyncio.sleep(self._settle_s)
         if not self._lost():
             return
-        self._unanswered = False
+        self._unanswered = self._caller_waiting = self._realtime_failed = False
         self.apologies += 1
         logger.warning("caller's turn lost, apologized")
         with contextlib.suppress(RuntimeError):  # the session is closing

@@ -7,15 +7,17 @@ in one line. No fallbacks here: each provider's own misbehaviour is met by the c
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from agent.behaviors.provider_errors import APOLOGY
-from harness.scenario import acme_script
-from simulators import FaultKind, Latency, ProviderSimulator, Stage
+from harness import CallerSpeech, CallerTurn, CallRunner, CallSetup, SimulatorUrls
+from harness.scenario import acme_script, benchmark_latency
+from simulators import FaultKind, Latency, ProviderSimulator, Stage, on_user_says
 from simulators.chat_checks import prompt_tokens
 from simulators.script import DEFAULT_ANSWER
 from tests.resilience.text_calls import captured
@@ -28,6 +30,10 @@ ANSWER = "Order ACME-1042 shipped"
 POLICY = "what is your return policy"
 DEEPGRAM = "livekit.plugins.deepgram.stt.STT"
 OPENAI_LLM = "livekit.plugins.openai.llm.LLM"
+LONG_ANSWER = (
+    "Most items can be returned within thirty days of delivery for a full refund, as long as "
+    "they are unused and in their original packaging."
+)
 
 
 @pytest.fixture
@@ -150,3 +156,32 @@ async def test_a_failing_speech_context_is_spoken_again(
     said = dict(zip(call.replies, call.speaker.segments, strict=False))
     assert said[answer] > 0  # the whole answer was heard after the retry
     assert errors_logged(logs) == [("livekit.plugins.cartesia.tts.TTS", "timeout")]
+
+
+async def test_a_noise_heard_as_speech_start_does_not_cut_the_agent_off(
+    say: Callable[[str], CallerSpeech], tmp_path: Path
+) -> None:
+    """Deepgram sends SpeechStarted for a cough or a door and no words after it: the answer
+    being played goes on (the caller's own VAD heard nothing), and the call with it."""
+    script = acme_script()
+    script.rules.insert(0, on_user_says("return policy").say(LONG_ANSWER))
+    policy, question = await asyncio.gather(
+        asyncio.to_thread(say, "What is your return policy?"),
+        asyncio.to_thread(say, "Check order ACME 1042."),
+    )
+    async with ProviderSimulator(script=script, latency=benchmark_latency()) as sim:
+        sim.script.hear("What is your return policy?", "Check order ACME-1042.")
+        setup = CallSetup(
+            mode="pipeline", urls=SimulatorUrls.of(sim), workdir=tmp_path, call_id="noise"
+        )
+        async with CallRunner(setup=setup, playout_speed=2.0) as call:
+            await call.turn(CallerTurn(speech=policy), next_barges_in_after_s=1.0)
+            sim.faults.inject("stt", "noise")  # while the answer plays
+            await call.turn(CallerTurn(speech=question))
+    assert call.result is not None
+    answered, asked = call.result.turns
+    assert sim.faults.fired("stt", "noise") == 1
+    [reply] = answered.assistant
+    assert reply["text"] == LONG_ANSWER and reply["interrupted"] is False
+    assert not answered.interrupted
+    assert [c["name"] for c in asked.tool_calls] == ["lookup_order"]
