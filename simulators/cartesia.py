@@ -50,6 +50,8 @@ class CartesiaTts:
             sample_rate=sample_rate,
             via="bytes",
             text=str(body.get("transcript", "")),
+            model=str(body.get("model_id", "")),
+            voice=str((body.get("voice") or {}).get("id", "")),
         )
         state.received.tts_requests.append(record)
         fault = state.faults.take("tts")

@@ -110,7 +110,11 @@ class TtsSocket:
             return
         if context_id not in self._workers:
             record = TtsRequest(
-                context_id=context_id, sample_rate=sample_rate_of(data), via="websocket"
+                context_id=context_id,
+                sample_rate=sample_rate_of(data),
+                via="websocket",
+                model=str(data.get("model_id", "")),
+                voice=str((data.get("voice") or {}).get("id", "")),
             )
             self._state.received.tts_requests.append(record)
             self._records[context_id] = record

@@ -40,7 +40,7 @@ class DeepgramLive:
         state.websockets.add(ws)
         try:
             stream = LiveStream(
-                state=state, ws=ws, query=dict(request.query), request_id=request_id
+                state=state, ws=ws, params=list(request.query.items()), request_id=request_id
             )
             await stream.run()
         finally:

@@ -61,8 +61,14 @@ class LiveStream:
     the connection."""
 
     def __init__(
-        self, *, state: SimState, ws: web.WebSocketResponse, query: dict[str, str], request_id: str
+        self,
+        *,
+        state: SimState,
+        ws: web.WebSocketResponse,
+        params: list[tuple[str, str]],
+        request_id: str,
     ) -> None:
+        query = dict(reversed(params))  # a repeated parameter: its first value
         self._state = state
         self._ws = ws
         self._request_id = request_id
@@ -74,7 +80,7 @@ class LiveStream:
         self._utterance_end_s = int(utterance_end) / 1000 if utterance_end else None
         sample_rate = int(query.get("sample_rate", "16000"))
         self._channels = int(query.get("channels", "1"))
-        self._record = SttStream(query=query, sample_rate=sample_rate)
+        self._record = SttStream(query=query, sample_rate=sample_rate, params=params)
         state.received.stt_streams.append(self._record)
         end_silence = max(state.segmenter.end_silence_s, self._endpointing_s or 0.0)
         self._segmenter = SpeechSegmenter(

@@ -70,7 +70,7 @@ async def test_phone_call_gets_the_phone_agent(
     assert "Jordan" in phone_call.agent._greeting
     assert phone_call.session.userdata.verification.method == "phone"
     assert isinstance(phone_call.session.stt, deepgram.STT)
-    assert phone_call.session.stt._opts.model == settings.telephony.stt_model
+    assert phone_call.session.stt.model == settings.telephony.stt_model
     assert job.log_context_fields == {
         "room": job.room.name,
         "sip_call_id": "SCL_test1",
@@ -82,7 +82,7 @@ async def test_browser_call_keeps_the_general_speech_model(settings: Settings) -
     call = build_call(settings, call_id="call-web", vad_model=None)
     try:
         assert isinstance(call.session.stt, deepgram.STT)
-        assert call.session.stt._opts.model == settings.stt.model
+        assert call.session.stt.model == settings.stt.model
         assert not tool_names(call) & {"end_call", "transfer_to_human"}
     finally:
         await call.aclose()
