@@ -33,6 +33,7 @@ class RecordShipper:
         """Every record given so far, shipped or not."""
         self.shipped = 0
         self._wake = asyncio.Event()
+        self._caught_up = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self.failures = 0
@@ -49,6 +50,12 @@ class RecordShipper:
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name="acme-record-shipper"
             )
+
+    async def caught_up(self) -> None:
+        """Wait until every record given so far is stored."""
+        while not self.complete:
+            self._caught_up.clear()
+            await self._caught_up.wait()
 
     async def drain(self, within: float) -> bool:
         """No more records: ship the rest within `within` seconds, then stop. True when every
@@ -93,3 +100,4 @@ class RecordShipper:
                 logger.info("call records shipping again", extra={"call_id": self._call_id})
             attempt = 0
             self.shipped += len(batch)
+            self._caught_up.set()
