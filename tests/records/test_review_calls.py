@@ -8,17 +8,22 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
+from agent.records.purge import purge
+from agent.settings import load_settings
 from harness import CallerSpeech, CallerTurn, CallResult, SimulatorUrls, run_call
 from simulators import ProviderSimulator
 from tests.e2e.conftest import GREETING, ORDER_HEARD, ORDER_SPOKEN, say, sim
-from tests.records.conftest import pg_database, pg_server
+from tests.records.conftest import RecordsDb, pg_database, pg_server
+from tests.records.recorded_calls import recorded_text_call
 from tests.records.review_server import TOKEN, chromium, review_page
+from tools.call_records import open_call_records
 from tools.stores import open_store
 
 __all__ = ["pg_database", "pg_server", "say", "sim"]
@@ -145,3 +150,70 @@ async def test_a_pipeline_call_is_reviewable_within_seconds(
             await browse(
                 base, page, tmp_path, call_id="review-pipeline", answer=await answer_for(url)
             )
+
+
+async def test_late_realtime_transcription_reads_in_spoken_order_with_security_events(
+    pg_database: str, sim: ProviderSimulator, say: Callable[[str], CallerSpeech], tmp_path: Path
+) -> None:
+    url = pg_database
+    sim.latency.realtime_transcript_late_s = 1.5  # the tool runs before the words arrive
+    result = await voice_call("realtime", sim, say(ORDER_SPOKEN), tmp_path, url)
+    arrived = [r.get("role", r["type"]) for r in result.transcript]
+    assert arrived.index("tool_call") < arrived.index("user"), arrived
+
+    records, orders = open_call_records(url), await open_store(url, seed=False)
+    try:
+        async with recorded_text_call(
+            orders=orders, records=records, spools=tmp_path / "text", call_id="verified-call"
+        ) as call:
+            for said in (
+                "details of ACME-1042",
+                "verify ACME-1042 with zip 10001",
+                "verify ACME-1042 with zip 94110",
+                "details of ACME-1042",
+            ):
+                await call.session.run(user_input=said)
+        await RecordsDb(url=url, store=records).add_audit_tables(call_id="verified-call")
+    finally:
+        await orders.close()
+        await records.close()
+
+    async with review_page(url, retention_days=30) as base, chromium() as browser:
+        page = await browser.new_page()
+        await sign_in(page, base)
+        await page.goto(f"{base}/calls/review-realtime")
+        answer = await answer_for(url)
+        assert await chat_lines(page) == [
+            f"Agent: {GREETING}",
+            f"Caller: {ORDER_HEARD}",  # said before the tool ran, though it arrived after
+            "Tool: lookup_order(order_id=ACME-1042)",
+            f"Agent: {answer}",
+        ]
+        latency, _ = await drawn_chart(page)
+        assert len(latency) == 1
+        await page.screenshot(path=tmp_path / "realtime.png", full_page=True)
+
+        await page.goto(f"{base}/calls/verified-call")
+        marked = page.locator("ol.chat li.tool.security .badge")
+        await expect(marked).to_have_text(
+            [
+                "get_order_details refused: caller not verified (ACME-1042)",
+                "verification failed (ACME-1042)",
+                "caller verified (ACME-1042)",
+                "order details read to a verified caller (ACME-1042)",
+            ]
+        )
+        audit = page.locator("section.security li.audit")
+        await expect(audit).to_have_count(3)
+        await expect(audit.nth(2)).to_contain_text("shipping_address")
+        await page.screenshot(path=tmp_path / "security.png", full_page=True)
+
+        settings = load_settings(environ={"ACME_STORE_URL": url}, require_keys=False)
+        later = datetime.now(UTC) + timedelta(days=31)
+        assert await purge(settings, days=30, dry_run=False, now=later) == (2, 0)
+        await page.reload()
+        await expect(page.locator(".notice")).to_contain_text("removed after 30 days")
+        await expect(page.locator("ol.chat > li")).to_have_count(0)
+        await expect(marked).to_have_count(0)
+        await expect(page.locator("section.security li")).to_have_count(4 + 3)
+        await page.screenshot(path=tmp_path / "purged.png", full_page=True)
