@@ -40,12 +40,17 @@ class RecordedCall:
 
 @contextlib.asynccontextmanager
 async def recorded_text_call(
-    *, orders: OrderStore, records: CallRecordStore, spools: Path, call_id: str
+    *,
+    orders: OrderStore,
+    records: CallRecordStore,
+    spools: Path,
+    call_id: str,
+    ship_timeout: float = 10.0,
 ) -> AsyncIterator[RecordedCall]:
     """A started text call whose records go to `records`; finished (summary, drain) on exit."""
     sink = TranscriptSink(directory=spools, call_id=call_id)
     recorder = CallRecorder.create(
-        call_id=call_id, sink=sink, store=records, ship_timeout=10.0,
+        call_id=call_id, sink=sink, store=records, ship_timeout=ship_timeout,
         mode="pipeline", caller="web", room=call_id,
     )  # fmt: skip
     stats, times = CallStats(), StateTimes()
