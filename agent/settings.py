@@ -102,13 +102,23 @@ class TelephonyConfig(_Section):
     stt_sample_rate: Literal[8000, 16000] = 8000
     keypad_timeout: float = Field(default=5.0, gt=0.0, le=30.0)
     caller_lookup_timeout: float = Field(default=2.0, gt=0.0, le=10.0)
-    # A caller ID match verifies the caller. Turn off where the trunk may carry spoofed numbers.
-    trust_caller_id: bool = True
+    # Off: caller ID identifies, it does not prove (SECURITY.md). On: a match verifies the caller.
+    trust_caller_id: bool = False
 
     @field_validator("transfer_to")
     @classmethod
     def _transfer_uri(cls, value: str) -> str:
         return transfer_uri(value)
+
+
+class SecurityConfig(_Section):
+    """Verification and its limits (SECURITY.md)."""
+
+    returns_need_verification: bool = True
+    # Failed verifications, per customer and per calling number, that lock verification for
+    # everyone until the oldest leaves the window.
+    lockout_failures: int = Field(default=5, ge=1, le=100)
+    lockout_window_hours: float = Field(default=24.0, gt=0.0, le=24.0 * 90)
 
 
 class VadConfig(_Section):
@@ -172,6 +182,7 @@ class Settings(_Section):
     llm: LlmConfig = LlmConfig()
     tts: TtsConfig = TtsConfig()
     telephony: TelephonyConfig = TelephonyConfig()
+    security: SecurityConfig = SecurityConfig()
     vad: VadConfig = VadConfig()
     fallback: FallbackConfig = FallbackConfig()
     livekit: LiveKitConfig = LiveKitConfig()
@@ -218,6 +229,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_PHONE_NOISE_CANCELLATION": ("telephony", "noise_cancellation"),
     "ACME_PHONE_STT_MODEL": ("telephony", "stt_model"),
     "ACME_TRUST_CALLER_ID": ("telephony", "trust_caller_id"),
+    "ACME_RETURNS_NEED_VERIFICATION": ("security", "returns_need_verification"),
+    "ACME_LOCKOUT_FAILURES": ("security", "lockout_failures"),
+    "ACME_LOCKOUT_WINDOW_HOURS": ("security", "lockout_window_hours"),
 }
 
 SECRET_VARS: dict[str, str] = {
