@@ -15,6 +15,16 @@ Outcome = Literal["success", "failed", "locked", "rejected"]
 # Personal fields, as the disclosures table names them.
 Field = Literal["name", "shipping_address", "email", "phone", "card_last4"]
 ORDER_DETAIL_FIELDS: tuple[Field, ...] = ("shipping_address", "email", "phone", "card_last4")
+# The same in SQLite and PostgreSQL: what limits count, and what a security team looks up.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS idx_verification_customer_failures
+    ON verification_events (customer_id, at) WHERE outcome = 'failed';
+CREATE INDEX IF NOT EXISTS idx_verification_number_failures
+    ON verification_events (calling_number, at) WHERE outcome = 'failed';
+CREATE INDEX IF NOT EXISTS idx_verification_call ON verification_events (call_id);
+CREATE INDEX IF NOT EXISTS idx_disclosures_customer ON disclosures (customer_id, at);
+CREATE INDEX IF NOT EXISTS idx_disclosures_call ON disclosures (call_id);
+"""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncpg
 
-from tools.audit import AttemptLimit, Disclosure, RecordedAttempt, VerificationAttempt, decide, utc
+from tools.audit import (
+    INDEXES,
+    AttemptLimit,
+    Disclosure,
+    RecordedAttempt,
+    VerificationAttempt,
+    decide,
+    utc,
+)
 
 # Serializes verification decisions across every worker: count, decide and insert as one step.
 VERIFICATION_LOCK_KEY = 0x41434D56  # "ACMV"
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS verification_events (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at timestamptz NOT NULL,
@@ -20,11 +29,6 @@ CREATE TABLE IF NOT EXISTS verification_events (
     order_id text,
     calling_number text
 );
-CREATE INDEX IF NOT EXISTS idx_verification_customer_failures
-    ON verification_events (customer_id, at) WHERE outcome = 'failed';
-CREATE INDEX IF NOT EXISTS idx_verification_number_failures
-    ON verification_events (calling_number, at) WHERE outcome = 'failed';
-CREATE INDEX IF NOT EXISTS idx_verification_call ON verification_events (call_id);
 CREATE TABLE IF NOT EXISTS disclosures (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at timestamptz NOT NULL,
@@ -34,9 +38,9 @@ CREATE TABLE IF NOT EXISTS disclosures (
     fields text NOT NULL,
     method text NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_disclosures_customer ON disclosures (customer_id, at);
-CREATE INDEX IF NOT EXISTS idx_disclosures_call ON disclosures (call_id);
 """
+    + INDEXES
+)
 _LOCK = "SELECT pg_advisory_xact_lock($1)"
 _FAILURES = """
 SELECT greatest(

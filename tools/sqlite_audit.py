@@ -5,10 +5,19 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from tools.audit import AttemptLimit, Disclosure, RecordedAttempt, VerificationAttempt, decide, utc
+from tools.audit import (
+    INDEXES,
+    AttemptLimit,
+    Disclosure,
+    RecordedAttempt,
+    VerificationAttempt,
+    decide,
+    utc,
+)
 from tools.sqlite_queries import transaction
 
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS verification_events (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -19,11 +28,6 @@ CREATE TABLE IF NOT EXISTS verification_events (
     order_id TEXT,
     calling_number TEXT
 );
-CREATE INDEX IF NOT EXISTS idx_verification_customer_failures
-    ON verification_events (customer_id, at) WHERE outcome = 'failed';
-CREATE INDEX IF NOT EXISTS idx_verification_number_failures
-    ON verification_events (calling_number, at) WHERE outcome = 'failed';
-CREATE INDEX IF NOT EXISTS idx_verification_call ON verification_events (call_id);
 CREATE TABLE IF NOT EXISTS disclosures (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -33,9 +37,9 @@ CREATE TABLE IF NOT EXISTS disclosures (
     fields TEXT NOT NULL,
     method TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS idx_disclosures_customer ON disclosures (customer_id, at);
-CREATE INDEX IF NOT EXISTS idx_disclosures_call ON disclosures (call_id);
 """
+    + INDEXES
+)
 _FAILURES_OF_CUSTOMER = (
     "SELECT count(*) FROM verification_events "
     "WHERE outcome = 'failed' AND customer_id = ? AND at > ?"

@@ -13,7 +13,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,12 +27,7 @@ from tests.resilience.text_calls import agent_texts, captured, text_call, turn_o
 from tests.scripted_llm import Call, Rule, ScriptedLLM
 from tests.telephony.conftest import job, server_api  # noqa: F401  (fixtures)
 from tests.telephony.livekit_fakes import sip_participant
-from tests.tools.conftest import (
-    PgServer,
-    create_database_from_template,
-    drop_database,
-    pg_server,  # noqa: F401  (fixture)
-)
+from tests.tools.conftest import backend, database_url, fetch, pg_server  # noqa: F401  (fixtures)
 from tools.audit import AttemptLimit
 from tools.errors import NeedAnotherFactor, NotVerified, VerificationFailed, VerificationLocked
 from tools.seed import SHOWCASE_CUSTOMERS, generate_dataset
@@ -112,24 +106,9 @@ class Line:
         return await open_store(self.url, seed=False, pool_size=2)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
-def server(request: pytest.FixtureRequest) -> PgServer | None:
-    return request.getfixturevalue("pg_server") if request.param == "postgres" else None
-
-
 @pytest.fixture
-async def line(server: PgServer | None, tmp_path: Path) -> AsyncIterator[Line]:
-    if server is None:
-        url = f"sqlite:///{tmp_path}/acme.db"
-        seeded = await open_store(url, seed=True)
-        await seeded.close()
-        yield Line(url=url)
-        return
-    name = await create_database_from_template(server)
-    try:
-        yield Line(url=server.dsn(name))
-    finally:
-        await drop_database(name)
+def line(database_url: str) -> Line:  # noqa: F811  (the fixture imported above)
+    return Line(url=database_url)
 
 
 @pytest.fixture
@@ -139,7 +118,7 @@ async def store(line: Line) -> AsyncIterator[OrderStore]:
     await s.close()
 
 
-def state(store: OrderStore, call_id: str = "room-1", number: str | None = None) -> CallState:
+def state(store: OrderStore, call_id: str = "room-1") -> CallState:
     desk = SupportDesk(store=store, attempt_limit=LIMIT)
     return CallState(desk=desk, verification=CallerVerification(call_id=call_id))
 
@@ -149,22 +128,6 @@ async def say(session: AgentSession[CallState], text: str) -> tuple[str, bool]:
     [(output, is_error)] = turn.outputs
     assert turn.replies == [output]  # the call goes on: each answer is spoken
     return output, is_error
-
-
-async def fetch(store: OrderStore, line: Line, query: str) -> list[tuple[Any, ...]]:
-    """Plain SQL on the call's database (the audit tables are what a security team reads)."""
-    if line.url.startswith("sqlite"):
-        import sqlite3
-
-        with sqlite3.connect(line.url.removeprefix("sqlite:///")) as conn:
-            return [tuple(r) for r in conn.execute(query).fetchall()]
-    import asyncpg
-
-    conn = await asyncpg.connect(line.url)
-    try:
-        return [tuple(r) for r in await conn.fetch(query)]
-    finally:
-        await conn.close()
 
 
 pytestmark = pytest.mark.unit
@@ -188,12 +151,12 @@ async def test_someone_who_knows_only_an_email_hears_nothing(store: OrderStore, 
             assert call.userdata.verification.customer_id is None
             assert_nothing_personal(call)
     assert_logs_hold_no_pii(security, typed=[JORDAN.email, "94103"])
-    rows = await fetch(store, line, "SELECT outcome, method FROM verification_events ORDER BY id")
+    rows = await fetch(line.url, "SELECT outcome, method FROM verification_events ORDER BY id")
     assert rows == [
         ("rejected", "email"), ("rejected", "email"), ("failed", "email+zip"),
         ("failed", "email+order"),
     ]  # fmt: skip
-    assert await fetch(store, line, "SELECT count(*) FROM disclosures") == [(0,)]
+    assert await fetch(line.url, "SELECT count(*) FROM disclosures") == [(0,)]
 
 
 async def test_guessing_across_calls_and_workers_is_locked_for_everyone(line: Line) -> None:
@@ -232,7 +195,7 @@ async def test_guessing_across_calls_and_workers_is_locked_for_everyone(line: Li
             out, err = await say(call, f"verify order=ACME-1047; zip={SAM.zip_code}")
             assert not err and "verified" in out
         rows = await fetch(
-            third, line,
+            line.url,
             "SELECT outcome, count(*) FROM verification_events WHERE customer_id = 1 GROUP BY 1",
         )  # fmt: skip
         assert sorted(rows) == [("failed", 5), ("locked", 1)]
@@ -277,7 +240,7 @@ async def test_a_spoofed_caller_id_is_not_proof(
             assert_nothing_personal(session)
             await phone.aclose()
         rows = await fetch(
-            store, line, "SELECT DISTINCT calling_number, customer_id FROM verification_events"
+            line.url, "SELECT DISTINCT calling_number, customer_id FROM verification_events"
         )
         assert rows == [(JORDAN.phone, 1)]
     finally:
@@ -310,7 +273,7 @@ async def test_returns_only_on_the_verified_customers_orders(store: OrderStore, 
         out, err = await say(call, "return earbuds from order=ACME-1043")
         assert err and "isn't on the account you're verified for" in out
         assert_nothing_personal(call)
-    rows = await fetch(store, line, "SELECT count(*) FROM returns WHERE order_id = 'ACME-1043'")
+    rows = await fetch(line.url, "SELECT count(*) FROM returns WHERE order_id = 'ACME-1043'")
     assert rows == [(0,)]
 
 

@@ -24,6 +24,7 @@ from tests.scripted_llm import Call, Reply, ScriptedLLM
 from tests.telephony.livekit_fakes import JORDAN_NUMBER, sip_participant
 from tools import speech
 from tools.errors import StoreUnavailable
+from tools.models import Customer
 from tools.reconnecting_store import ReconnectingStore
 from tools.store import OrderStore
 from tools.support import SupportDesk
@@ -80,14 +81,19 @@ async def start_phone_call(
     return phone
 
 
-async def test_known_number_identifies_but_discloses_nothing_until_one_more_detail(
-    job: JobContext, store: OrderStore, tmp_path: Path
-) -> None:
+async def jordan_and_eta(store: OrderStore) -> tuple[Customer, str]:
+    """The showcase caller and when their shipped order ACME-1042 is expected, as spoken."""
     jordan = await store.find_customer_by_phone(JORDAN_NUMBER)
     order = await store.get_order("ACME-1042")
     assert jordan is not None and order is not None and order.estimated_delivery
-    eta = speech.when(order.estimated_delivery, today=datetime.now(UTC).date())
+    assert order.customer_id == jordan.id and order.status == "shipped"
+    return jordan, speech.when(order.estimated_delivery, today=datetime.now(UTC).date())
 
+
+async def test_known_number_identifies_but_discloses_nothing_until_one_more_detail(
+    job: JobContext, store: OrderStore, tmp_path: Path
+) -> None:
+    jordan, eta = await jordan_and_eta(store)
     model = scripted_model()
     state = CallState(desk=SupportDesk(store=store))
     async with AgentSession[CallState](llm=model, userdata=state) as session:
@@ -122,11 +128,7 @@ async def test_known_number_identifies_but_discloses_nothing_until_one_more_deta
 async def test_trusted_caller_id_greets_by_name_and_answers_without_a_lookup(
     job: JobContext, store: OrderStore, tmp_path: Path
 ) -> None:
-    jordan = await store.find_customer_by_phone(JORDAN_NUMBER)
-    order = await store.get_order("ACME-1042")
-    assert jordan is not None and order is not None and order.estimated_delivery
-    assert order.customer_id == jordan.id and order.status == "shipped"
-    eta = speech.when(order.estimated_delivery, today=datetime.now(UTC).date())
+    jordan, eta = await jordan_and_eta(store)
 
     model = scripted_model()
     state = CallState(desk=SupportDesk(store=store))

@@ -7,18 +7,12 @@ in for two workers.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-import asyncpg
 import pytest
 
-from tests.tools.common import NOW, REFERENCE
-from tests.tools.conftest import PgServer, create_database_from_template, drop_database
+from tests.tools.common import NOW
+from tests.tools.conftest import fetch
 from tools.audit import AttemptLimit, Disclosure, Outcome, VerificationAttempt
 from tools.store import OrderStore
 from tools.stores import open_store
@@ -35,50 +29,9 @@ ORDER BY d.at
 """
 
 
-@dataclass
-class Database:
-    """One database, opened as many stores as a test wants, and read with plain SQL."""
-
-    url: str
-    fetch: Callable[[str], Awaitable[list[tuple[Any, ...]]]]
-
-    async def store(self) -> OrderStore:
-        return await open_store(self.url, seed=False, pool_size=4)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
-def server(request: pytest.FixtureRequest) -> PgServer | None:
-    """None for SQLite; the PostgreSQL server (session fixture) otherwise."""
-    return request.getfixturevalue("pg_server") if request.param == "postgres" else None
-
-
-@pytest.fixture
-async def database(server: PgServer | None, tmp_path: Path) -> AsyncIterator[Database]:
-    if server is None:
-        path = tmp_path / "acme.db"
-        seeded = await open_store(f"sqlite:///{path}", seed_reference=REFERENCE)
-        await seeded.close()
-
-        async def fetch_sqlite(query: str) -> list[tuple[Any, ...]]:
-            with sqlite3.connect(path) as conn:
-                return [tuple(r) for r in conn.execute(query).fetchall()]
-
-        yield Database(url=f"sqlite:///{path}", fetch=fetch_sqlite)
-        return
-    name = await create_database_from_template(server)
-    dsn = server.dsn(name)
-
-    async def fetch_pg(query: str) -> list[tuple[Any, ...]]:
-        conn = await asyncpg.connect(dsn)
-        try:
-            return [tuple(r) for r in await conn.fetch(query)]
-        finally:
-            await conn.close()
-
-    try:
-        yield Database(url=dsn, fetch=fetch_pg)
-    finally:
-        await drop_database(name)
+async def open_stores(url: str, count: int) -> list[OrderStore]:
+    """`count` stores on one database: one per worker."""
+    return [await open_store(url, seed=False, pool_size=4) for _ in range(count)]
 
 
 def attempt(
@@ -98,8 +51,8 @@ def attempt(
 pytestmark = pytest.mark.unit
 
 
-async def test_failures_lock_the_customer_for_every_connection(database: Database) -> None:
-    first, second = await database.store(), await database.store()
+async def test_failures_lock_the_customer_for_every_connection(database_url: str) -> None:
+    first, second = await open_stores(database_url, 2)
     try:
         outcomes = []
         for n in range(5):
@@ -125,14 +78,15 @@ async def test_failures_lock_the_customer_for_every_connection(database: Databas
     finally:
         await first.close()
         await second.close()
-    rows = await database.fetch(
-        "SELECT outcome, count(*) FROM verification_events GROUP BY outcome ORDER BY outcome"
+    rows = await fetch(
+        database_url,
+        "SELECT outcome, count(*) FROM verification_events GROUP BY outcome ORDER BY outcome",
     )
     assert rows == [("failed", 6), ("locked", 2), ("rejected", 3), ("success", 1)]
 
 
-async def test_failures_leave_the_window(database: Database) -> None:
-    store = await database.store()
+async def test_failures_leave_the_window(database_url: str) -> None:
+    [store] = await open_stores(database_url, 1)
     try:
         old = NOW - timedelta(hours=25)
         for _ in range(5):
@@ -148,8 +102,8 @@ async def test_failures_leave_the_window(database: Database) -> None:
         await store.close()
 
 
-async def test_a_calling_number_is_locked_across_customers(database: Database) -> None:
-    store = await database.store()
+async def test_a_calling_number_is_locked_across_customers(database_url: str) -> None:
+    [store] = await open_stores(database_url, 1)
     number = "+12125550199"
     try:
         for customer in range(10, 15):  # guessing at five different accounts from one phone
@@ -169,10 +123,10 @@ async def test_a_calling_number_is_locked_across_customers(database: Database) -
         await store.close()
 
 
-async def test_attempts_at_the_same_moment_all_count(database: Database) -> None:
+async def test_attempts_at_the_same_moment_all_count(database_url: str) -> None:
     """Eight failures at once from two connections: five recorded as failed, three as locked;
     a check-then-insert without the store's lock lets more than five through."""
-    stores = [await database.store(), await database.store()]
+    stores = await open_stores(database_url, 2)
     try:
         results = await asyncio.gather(
             *(
@@ -185,12 +139,12 @@ async def test_attempts_at_the_same_moment_all_count(database: Database) -> None
             await store.close()
     assert sorted(r.outcome for r in results) == ["failed"] * 5 + ["locked"] * 3
     assert sorted(r.failures for r in results if r.outcome == "failed") == [1, 2, 3, 4, 5]
-    rows = await database.fetch("SELECT outcome, count(*) FROM verification_events GROUP BY 1")
+    rows = await fetch(database_url, "SELECT outcome, count(*) FROM verification_events GROUP BY 1")
     assert sorted(rows) == [("failed", 5), ("locked", 3)]
 
 
-async def test_disclosures_answer_who_heard_the_address(database: Database) -> None:
-    store = await database.store()
+async def test_disclosures_answer_who_heard_the_address(database_url: str) -> None:
+    [store] = await open_stores(database_url, 1)
     number = "+14155550142"
     try:
         verified = attempt("success", number=number, call_id="call-7")
@@ -215,7 +169,7 @@ async def test_disclosures_answer_who_heard_the_address(database: Database) -> N
         )  # fmt: skip
     finally:
         await store.close()
-    [row] = await database.fetch(WHO_HEARD_THE_ADDRESS)
+    [row] = await fetch(database_url, WHO_HEARD_THE_ADDRESS)
     at, call_id, order_id, proof, calling_number = row
     when = at if isinstance(at, datetime) else datetime.fromisoformat(at)
     assert when == NOW + timedelta(seconds=5) and when.tzinfo is not None
