@@ -36,20 +36,26 @@ class RecordsDb:
             await conn.close()
 
     async def add_audit_tables(self, *, call_id: str) -> None:
-        """The security audit tables in their shape (a call_id and a UTC time per row), with
-        two verification outcomes and a disclosure for `call_id`, one row for another call."""
-        at = "timestamptz" if self.url.startswith("postgres") else "TEXT"
+        """The security audit tables (created as the order store creates them, if missing), with
+        two verification attempts and a disclosure for `call_id`, one row for another call."""
+        pg = self.url.startswith("postgres")
+        at, key = (
+            ("timestamptz", "bigint GENERATED ALWAYS AS IDENTITY") if pg else ("TEXT", "INTEGER")
+        )
         await self.execute(
-            f"CREATE TABLE verification_events (id integer PRIMARY KEY, call_id text NOT NULL,"
-            f" at {at} NOT NULL, outcome text NOT NULL, method text);"
-            f"CREATE TABLE disclosures (id integer PRIMARY KEY, call_id text NOT NULL,"
-            f" at {at} NOT NULL, field text NOT NULL, proof text NOT NULL);"
-            "INSERT INTO verification_events VALUES"
-            f" (1, '{call_id}', '2025-12-29 09:20:05+00', 'failed', 'zip'),"
-            f" (2, '{call_id}', '2025-12-29 09:20:08+00', 'verified', 'zip'),"
-            " (3, 'another-call', '2025-12-29 09:00:00+00', 'verified', 'email');"
-            "INSERT INTO disclosures VALUES"
-            f" (1, '{call_id}', '2025-12-29 09:20:09+00', 'shipping_address', 'zip');"
+            f"CREATE TABLE IF NOT EXISTS verification_events (id {key} PRIMARY KEY,"
+            f" at {at} NOT NULL, call_id text NOT NULL, outcome text NOT NULL,"
+            " method text NOT NULL, customer_id integer, order_id text, calling_number text);"
+            f"CREATE TABLE IF NOT EXISTS disclosures (id {key} PRIMARY KEY, at {at} NOT NULL,"
+            " call_id text NOT NULL, order_id text, customer_id integer NOT NULL,"
+            " fields text NOT NULL, method text NOT NULL);"
+            "INSERT INTO verification_events (at, call_id, outcome, method, order_id) VALUES"
+            f" ('2025-12-29 09:20:05+00', '{call_id}', 'failed', 'order+zip', 'ACME-1042'),"
+            f" ('2025-12-29 09:20:08+00', '{call_id}', 'success', 'order+zip', 'ACME-1042'),"
+            " ('2025-12-29 09:00:00+00', 'another-call', 'success', 'email+zip', 'ACME-1043');"
+            "INSERT INTO disclosures (at, call_id, order_id, customer_id, fields, method) VALUES"
+            f" ('2025-12-29 09:20:09+00', '{call_id}', 'ACME-1042', 1, 'shipping_address',"
+            " 'order+zip');"
         )
 
 

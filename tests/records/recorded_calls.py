@@ -15,6 +15,7 @@ from agent.behaviors.state import StateTimes, log_state_changes
 from agent.behaviors.transcripts import record_transcript
 from agent.behaviors.usage import CallStats, report_usage
 from agent.records.recorder import CallRecorder
+from agent.settings import load_settings
 from agent.transcript_sink import TranscriptSink
 from tests.resilience.text_calls import text_call
 from tests.scripted_llm import Call, Rule
@@ -55,7 +56,11 @@ async def recorded_text_call(
     )  # fmt: skip
     stats, times = CallStats(), StateTimes()
     recorder.begin()
-    async with text_call(orders, RULES) as session:
+    # the call's own state, so the security audit trail names this call
+    state = CallState.for_call(
+        load_settings(environ={}, require_keys=False), store=orders, call_id=call_id
+    )
+    async with text_call(orders, RULES, state=state) as session:
         record_transcript(session, sink)
         log_state_changes(session, times)
         report_usage(session, stats, times=times)
