@@ -47,6 +47,23 @@ class TranscriptConfig(_Section):
     fsync: bool = False
 
 
+class RecordsConfig(_Section):
+    """Call records in the database (README "Call records")."""
+
+    url: str = Field(default="", pattern=r"^((sqlite:///|postgres(ql)?://).*)?$")
+    # empty: the order store's database
+    retention_days: int = Field(default=90, ge=0, le=36500)  # 0 = keep forever
+    ship_timeout: float = Field(default=10.0, gt=0.0, le=600.0)
+    sweep_interval: float = Field(default=30.0, gt=0.0, le=3600.0)
+
+
+class ReviewConfig(_Section):
+    """The support team's review page (README "Reviewing calls")."""
+
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8090, ge=0, le=65535)
+
+
 class TurnHandlingConfig(_Section):
     # None: the framework's default for the turn detector in use (0.3 / 2.5 s streaming).
     min_endpointing_delay: float | None = Field(default=None, ge=0.0, le=10.0)
@@ -165,6 +182,7 @@ class Secrets(_Section):
     livekit_api_key: str = ""
     livekit_api_secret: str = ""
     fallback_llm_api_key: str = ""
+    review_token: str = ""
 
     def __repr__(self) -> str:
         return "Secrets(<redacted>)"
@@ -176,6 +194,8 @@ class Settings(_Section):
     agent: AgentConfig = AgentConfig()
     store: StoreConfig = StoreConfig()
     transcripts: TranscriptConfig = TranscriptConfig()
+    records: RecordsConfig = RecordsConfig()
+    review: ReviewConfig = ReviewConfig()
     turn_handling: TurnHandlingConfig = TurnHandlingConfig()
     openai: OpenAIConfig = OpenAIConfig()
     realtime: RealtimeConfig = RealtimeConfig()
@@ -230,6 +250,10 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_PHONE_NOISE_CANCELLATION": ("telephony", "noise_cancellation"),
     "ACME_PHONE_STT_MODEL": ("telephony", "stt_model"),
     "ACME_TRUST_CALLER_ID": ("telephony", "trust_caller_id"),
+    "ACME_RECORDS_URL": ("records", "url"),
+    "ACME_RECORD_RETENTION_DAYS": ("records", "retention_days"),
+    "ACME_REVIEW_HOST": ("review", "host"),
+    "ACME_REVIEW_PORT": ("review", "port"),
     "ACME_RETURNS_NEED_VERIFICATION": ("security", "returns_need_verification"),
     "ACME_LOCKOUT_FAILURES": ("security", "lockout_failures"),
     "ACME_LOCKOUT_WINDOW_HOURS": ("security", "lockout_window_hours"),
@@ -242,6 +266,7 @@ SECRET_VARS: dict[str, str] = {
     "LIVEKIT_API_KEY": "livekit_api_key",
     "LIVEKIT_API_SECRET": "livekit_api_secret",
     "ACME_FALLBACK_LLM_API_KEY": "fallback_llm_api_key",
+    "ACME_REVIEW_TOKEN": "review_token",
 }
 
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {

@@ -21,6 +21,10 @@ class Latency:
     """Audio pacing: 1.0 sends audio in real time, 0 sends it as fast as possible."""
     realtime_first_audio_s: float = 0.3
     """Delay between `response.created` and the first Realtime output."""
+    realtime_transcript_late_s: float = 0.0
+    """When above 0, the caller's Realtime transcription comes this much later than
+    `stt_final_s`, and the response does not wait for it (as the real API may answer, tools
+    included, before the transcription arrives)."""
 
     @classmethod
     def instant(cls) -> Latency:

@@ -118,17 +118,23 @@ class InputAudio:
         await self._send(
             {"type": "conversation.item.added", "previous_item_id": previous, "item": item}
         )
-        task = self._tasks.spawn(self._transcribe(item, transcript), name="realtime-transcribe")
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        late_s = self._state.latency.realtime_transcript_late_s
+        if late_s > 0:  # the model heard the audio; its transcription comes on its own schedule
+            item["content"] = [{"type": "input_audio", "transcript": transcript}]
+        task = self._tasks.spawn(
+            self._transcribe(item, transcript, late_s=late_s), name="realtime-transcribe"
+        )
+        if late_s <= 0:
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
 
     async def wait_transcribed(self) -> None:
         """Wait for pending transcripts (without cancelling them if the waiter is cancelled)."""
         if self._pending:
             await asyncio.wait(list(self._pending))
 
-    async def _transcribe(self, item: dict[str, Any], transcript: str) -> None:
-        await self._state.sleep(self._state.latency.stt_final_s)
+    async def _transcribe(self, item: dict[str, Any], transcript: str, *, late_s: float) -> None:
+        await self._state.sleep(self._state.latency.stt_final_s + late_s)
         item["content"] = [{"type": "input_audio", "transcript": transcript}]
         if not self.transcribe:
             return
