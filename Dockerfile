@@ -32,6 +32,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY agent/ agent/
 COPY tools/ tools/
+COPY review/ review/
 COPY config/ config/
 # The SQLite demo store and the per-call transcripts live here; use PostgreSQL
 # (ACME_STORE_URL) when several workers must share one store.

@@ -1,4 +1,5 @@
-"""Wires concrete adapters from settings: the store URL, its preparation, transcript paths."""
+"""Wires concrete adapters from settings: the store URL, its preparation, transcript paths,
+the call record store."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from pathlib import Path
 
 from agent.settings import ROOT, Settings
+from tools.call_records import CallRecordStore, open_call_records
 from tools.errors import StoreUnavailable
 from tools.reconnecting_store import ReconnectingStore
 from tools.store import OrderStore
@@ -19,7 +21,20 @@ _SQLITE = "sqlite:///"
 
 def store_url(settings: Settings) -> str:
     """The store URL with a relative SQLite path made absolute against the project root."""
-    url = settings.store.url
+    return _absolute(settings.store.url)
+
+
+def records_url(settings: Settings) -> str:
+    """Where call records go: [records] url, else the order store's database."""
+    return _absolute(settings.records.url) if settings.records.url else store_url(settings)
+
+
+def call_records(settings: Settings) -> CallRecordStore:
+    """The call record store; connects on first use and again after an outage."""
+    return open_call_records(records_url(settings))
+
+
+def _absolute(url: str) -> str:
     if url.startswith(_SQLITE):
         path = Path(url[len(_SQLITE) :])
         if not path.is_absolute():

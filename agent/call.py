@@ -19,13 +19,13 @@ from agent.acme_agent import AcmeAgent, CallState
 from agent.behaviors.state import StateTimes, log_state_changes
 from agent.behaviors.transcripts import record_transcript
 from agent.behaviors.usage import CallStats, report_usage
-from agent.bootstrap import call_store, transcript_dir
+from agent.bootstrap import call_records, call_store, transcript_dir
 from agent.prompts import load_prompt
+from agent.records.recorder import CallRecorder
 from agent.session_factory import build_session
 from agent.settings import Settings
 from agent.transcript_sink import TranscriptSink
 from tools.store import OrderStore
-from tools.support import SupportDesk
 
 logger = logging.getLogger("acme.agent")
 
@@ -45,6 +45,7 @@ class Call:
     agent: AcmeAgent
     store: OrderStore
     sink: TranscriptSink
+    records: CallRecorder
     times: StateTimes
     stats: CallStats
     _started: bool = field(default=False, repr=False)
@@ -71,6 +72,7 @@ class Call:
             self.session.input.audio = audio_input
         if audio_output is not None:
             self.session.output.audio = audio_output
+        self.records.begin()
         await self.session.start(
             agent=self.agent,
             room=room if room is not None else NOT_GIVEN,
@@ -78,10 +80,11 @@ class Call:
         )
         self._started = True
 
-    async def release(self) -> None:
-        """Once the session has closed, write out the transcript and close the store.
+    async def release(self, reason: str = "") -> None:
+        """Once the session has closed, write out and ship the call's records, close the store.
 
         Waiting lets the last messages (an interrupted answer, say) reach the transcript.
+        `reason`: why the job is shutting down (the framework passes it to shutdown callbacks).
         """
         if self._started and not self._session_closed.is_set():
             try:
@@ -92,7 +95,7 @@ class Call:
             return
         self._released = True
         try:
-            await self.sink.aclose()
+            await self.records.finish(stats=self.stats, times=self.times, shutdown_reason=reason)
         finally:
             await self.store.close()
 
@@ -105,20 +108,38 @@ class Call:
 
 
 def build_call(
-    settings: Settings, *, call_id: str, vad_model: vad.VAD | None, phone: bool = False
+    settings: Settings,
+    *,
+    call_id: str,
+    vad_model: vad.VAD | None,
+    phone: bool = False,
+    caller: str = "console",
+    sip_call_id: str | None = None,
+    room: str | None = None,
 ) -> Call:
-    """Wire one call from settings. Connects to nothing: the store opens on first use.
+    """Wire one call from settings. Connects to nothing: the stores open on first use.
 
     `phone`: a caller on a phone line (agent/telephony adds its tools before the start).
+    `caller`, `sip_call_id`, `room`: how the call is recorded ("phone", "web" or "console").
     """
     store = call_store(settings)
     sink = TranscriptSink(
         directory=transcript_dir(settings), call_id=call_id, fsync=settings.transcripts.fsync
     )
+    records = CallRecorder.create(
+        call_id=call_id,
+        sink=sink,
+        store=call_records(settings),
+        ship_timeout=settings.records.ship_timeout,
+        mode=settings.agent.mode,
+        caller="phone" if phone else caller,
+        sip_call_id=sip_call_id,
+        room=room,
+    )
     session = build_session(
         settings,
         vad_model=vad_model,
-        userdata=CallState(desk=SupportDesk(store=store)),
+        userdata=CallState.for_call(settings, store=store, call_id=call_id),
         phone=phone,
     )
     times, stats = StateTimes(), CallStats()
@@ -135,6 +156,7 @@ def build_call(
         agent=agent,
         store=store,
         sink=sink,
+        records=records,
         times=times,
         stats=stats,
     )

@@ -13,6 +13,7 @@ from livekit.agents import AgentServer, JobContext, JobProcess, cli
 from agent.bootstrap import prepare_store
 from agent.call import build_call
 from agent.logging_setup import redact_customer_data_in_logs
+from agent.records.worker import WorkerRecords
 from agent.session_factory import load_vad
 from agent.settings import ConfigError, Settings, export_env_file, load_settings
 from agent.telephony.audio import caller_room_options
@@ -42,6 +43,8 @@ def _configured_agent_name() -> str:
 
 server = AgentServer(setup_fnc=prewarm, **configured_server_options())
 server.on("worker_started", redact_customer_data_in_logs)
+records = WorkerRecords()  # ships call records left behind: at start, while running, at exit
+server.on("worker_started", records.on_worker_started)
 
 
 @server.rtc_session(agent_name=_configured_agent_name())
@@ -54,7 +57,13 @@ async def entrypoint(ctx: JobContext) -> None:
     participant = await ctx.wait_for_participant()  # console: its stand-in user, at once
     caller = sip_caller(participant)  # None unless a phone call
     call = build_call(
-        settings, call_id=call_id, vad_model=ctx.proc.userdata["vad"], phone=caller is not None
+        settings,
+        call_id=call_id,
+        vad_model=ctx.proc.userdata["vad"],
+        phone=caller is not None,
+        caller="console" if ctx.is_fake_job() else "web",
+        sip_call_id=caller.call_id if caller is not None else None,
+        room=ctx.room.name,
     )
     ctx.add_shutdown_callback(call.release)
     if caller is not None:
@@ -71,7 +80,10 @@ def main() -> None:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    cli.run_app(server)
+    try:
+        cli.run_app(server)
+    finally:
+        records.before_exit(command)
 
 
 if __name__ == "__main__":

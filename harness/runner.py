@@ -245,10 +245,13 @@ class CallRunner:
 
 
 def read_transcript(path: Path | None) -> list[dict[str, Any]]:
+    """The conversation records of a call's spool (messages and tool calls), in arrival order;
+    the spool's header and summary records are left out."""
     if path is None or not path.exists():
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    records = [json.loads(line) for line in lines if line.strip()]
+    return [r for r in records if r.get("type") in ("message", "tool_call")]
 
 
 async def run_call(

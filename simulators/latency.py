@@ -24,6 +24,9 @@ class Latency:
     realtime_transcript_s: float = 0.5
     """Delay between a Realtime turn's commit and the caller's transcript (it is transcribed
     alongside the response, by another model)."""
+    realtime_transcript_late_s: float = 0.0
+    """Extra delay on top of `realtime_transcript_s`: a transcription that arrives well after the
+    response (tools included) has finished."""
 
     @classmethod
     def instant(cls) -> Latency:

@@ -135,9 +135,10 @@ class InputAudio:
             await asyncio.wait(list(self._pending))
 
     async def _transcribe(self, item: dict[str, Any], transcript: str) -> None:
-        """The transcription model's events, on their own schedule (`realtime_transcript_s`)."""
+        """The transcription model's events, on their own schedule (`realtime_transcript_s`,
+        plus `realtime_transcript_late_s`)."""
         state = self._state
-        delay = state.latency.realtime_transcript_s
+        delay = state.latency.realtime_transcript_s + state.latency.realtime_transcript_late_s
         words = transcript.split(" ") if transcript else []
         streamed = self.transcribe and state.behaviour.realtime.transcript_deltas and words
         await state.sleep(delay / 2 if streamed else delay)

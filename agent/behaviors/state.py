@@ -18,10 +18,18 @@ logger = logging.getLogger("acme.state")
 
 
 class StateTimes:
-    """Seconds spent in each state, per party ('agent' or 'user'), and the sequence of states."""
+    """Seconds spent in each state, per party ('agent' or 'user'), the sequence of states, and
+    when each began on the wall clock (`timeline`: (epoch seconds, party, state), for review)."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self._clock = clock
+        self._wall_clock = wall_clock
+        self.timeline: list[tuple[float, str, str]] = []
         self.seconds: dict[str, dict[str, float]] = {
             "agent": defaultdict(float),
             "user": defaultdict(float),
@@ -37,6 +45,7 @@ class StateTimes:
         if not self.history[party]:
             self.history[party].append(old)
         self.history[party].append(new)
+        self.timeline.append((round(self._wall_clock(), 3), party, new))
         return spent
 
 

@@ -1,6 +1,8 @@
 """Record every user and agent message and every tool call of a call, durably and in order.
 
-Support teams audit calls from these files; they are also how a dropped call is reconstructed.
+Support teams review calls from these records; they are also how a dropped call is reconstructed.
+Each record carries when it was said (`spoken_at`), because records arrive out of that order: a
+Realtime model can run a tool before the caller's words are transcribed.
 """
 
 from __future__ import annotations
@@ -22,19 +24,29 @@ _METRIC_KEYS = (
     "llm_node_ttft",
     "tts_node_ttfb",
     "e2e_latency",
+    "started_speaking_at",
+    "stopped_speaking_at",
 )
+
+
+def spoken_at(msg: ChatMessage) -> float:
+    """When the message was said: the speaker started speaking (from the framework's metrics),
+    else when the framework created it (for a Realtime caller, the start of their turn)."""
+    started = msg.metrics.get("started_speaking_at")
+    return float(started) if isinstance(started, int | float) else msg.created_at
 
 
 def message_record(msg: ChatMessage) -> dict[str, Any]:
     """The transcript record of one conversation message."""
     metrics = {
-        k: round(v, 4)
+        k: v if k.endswith("_at") else round(v, 4)
         for k, v in msg.metrics.items()
         if k in _METRIC_KEYS and isinstance(v, int | float)
     }
     record: dict[str, Any] = {
         "type": "message",
         "ts": msg.created_at,
+        "spoken_at": spoken_at(msg),
         "role": msg.role,
         "text": msg.text_content or "",
         "interrupted": msg.interrupted,
@@ -71,6 +83,7 @@ def record_transcript(session: AgentSession[Any], sink: TranscriptSink) -> None:
                 {
                     "type": "tool_call",
                     "ts": ev.created_at,
+                    "spoken_at": call.created_at,  # when the tool started running
                     "name": call.name,
                     "arguments": call.arguments,
                     "output": output.output if output is not None else None,

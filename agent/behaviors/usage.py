@@ -36,6 +36,9 @@ class CallStats:
     interrupted_turns: int = 0
     latencies: dict[str, list[float]] = field(default_factory=dict)
     usage: list[dict[str, Any]] = field(default_factory=list)
+    close_reason: str | None = None
+    """Why the session closed (the framework's CloseReason value), once it has."""
+    close_error: str | None = None
 
     def add(self, key: str, value: float) -> None:
         self.latencies.setdefault(key, []).append(float(value))
@@ -90,4 +93,6 @@ def report_usage(
 
     @session.on("close")
     def _on_close(ev: CloseEvent) -> None:
+        stats.close_reason = ev.reason.value
+        stats.close_error = type(ev.error).__name__ if ev.error is not None else None
         logger.info("call summary", extra={"reason": str(ev.reason), **stats.summary(times)})

@@ -1,13 +1,17 @@
-"""`kill -9` in the middle of a call loses no finished turn from the transcript file.
+"""`kill -9` in the middle of a call loses no finished turn, from the spool or the database.
 
 The worker runs as a user runs it (`agent/main.py console --text` on a pseudo-terminal) against
 the provider simulators. After N finished turns the caller starts one more, the simulated model
 holds its answer, and the whole process group gets SIGKILL. Every record written so far must be
-in the file, whole: no buffering in the process, no torn last line.
+in the file, whole: no buffering in the process, no torn last line. The call record database is
+unreachable for that first worker; a second worker, started with it reachable, ships the killed
+call's spool (closed as an error), takes a call of its own, and on SIGTERM ships that call too
+(ended by the drain) before it exits.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pty
@@ -22,8 +26,10 @@ from typing import Any
 
 import pytest
 
+from agent.records.sweeper import shipped_mark
 from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator, SimulatorThread
+from tools.call_records import CallDetail, open_call_records
 
 pytestmark = pytest.mark.integration
 
@@ -86,13 +92,15 @@ class Console:
 
 
 def records_in(directory: Path) -> list[dict[str, Any]]:
-    """Every complete record of the call's transcript (a torn last line is not returned)."""
+    """Every complete conversation record of the call's transcript (a torn last line is not
+    returned)."""
     files = list(directory.glob("*.jsonl"))
     if not files:
         return []
     [path] = files
     text = path.read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.split("\n")[:-1]]  # complete lines only
+    records = [json.loads(line) for line in text.split("\n")[:-1]]  # complete lines only
+    return [r for r in records if r["type"] in ("message", "tool_call")]
 
 
 def count(records: list[dict[str, Any]], kind: str) -> int:
@@ -122,10 +130,31 @@ def simulator() -> Iterator[SimulatorThread]:
         yield sim
 
 
+def stored_call(url: str, call_id: str, *, until: Any, timeout: float, what: str) -> CallDetail:
+    """Poll the call record database for a call until `until(detail)` holds."""
+
+    async def poll() -> CallDetail:
+        store = open_call_records(url)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                detail = await store.call(call_id)
+                if detail is not None and until(detail):
+                    return detail
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{what}: not in the call record database")
+                await asyncio.sleep(0.2)
+        finally:
+            await store.close()
+
+    return asyncio.run(poll())
+
+
 def test_sigkill_mid_call_loses_no_finished_turn(
     simulator: SimulatorThread, tmp_path: Path
 ) -> None:
     transcripts = tmp_path / "transcripts"
+    (tmp_path / "unreachable").write_text("a file where the record database's directory should be")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACME_", "LIVEKIT_"))}
     env |= {
         "ACME_CONFIG": str(ROOT / "config" / "settings.toml"),
@@ -140,6 +169,7 @@ def test_sigkill_mid_call_loses_no_finished_turn(
         "ACME_STORE_URL": f"sqlite:///{tmp_path / 'acme.db'}",
         "ACME_TRANSCRIPT_DIR": str(transcripts),
         "ACME_TRANSCRIPT_FSYNC": "false",  # flushed to the OS is enough to survive SIGKILL
+        "ACME_RECORDS_URL": f"sqlite:///{tmp_path / 'unreachable' / 'records.db'}",
         "COLUMNS": "200",
     }
     console = Console(env)
@@ -175,7 +205,9 @@ def test_sigkill_mid_call_loses_no_finished_turn(
     [path] = list(transcripts.glob("*.jsonl"))
     raw = path.read_text(encoding="utf-8")
     assert raw.endswith("\n"), "the last record is whole"
-    records = [json.loads(line) for line in raw.splitlines()]  # every line parses
+    lines = [json.loads(line) for line in raw.splitlines()]  # every line parses
+    assert lines[0]["type"] == "call"  # the header: who called, how, since when
+    records = [r for r in lines if r["type"] in ("message", "tool_call")]
 
     users = [r["text"] for r in records if r.get("role") == "user"]
     assert users == [*QUESTIONS, LAST]
@@ -192,3 +224,64 @@ def test_sigkill_mid_call_loses_no_finished_turn(
         assert answer == tool["output"]  # the answer spoken is the one recorded
     kinds = [r.get("role", r["type"]) for r in records]
     assert kinds == ["assistant"] + ["user", "tool_call", "assistant"] * 3 + ["user"]
+
+    # A worker started again with the database reachable ships the killed call's spool.
+    [spool] = list(transcripts.glob("*.jsonl"))
+    assert not shipped_mark(spool).exists()
+    killed_call = json.loads(raw.splitlines()[0])["call_id"]
+    url = f"sqlite:///{tmp_path / 'records.db'}"
+    simulator.simulator.latency.llm_ttft_s = 0.0
+    restarted = Console(env | {"ACME_RECORDS_URL": url})
+    try:
+        killed = stored_call(
+            url,
+            killed_call,
+            until=lambda d: d.call.outcome and shipped_mark(spool).exists(),
+            timeout=STARTUP_S,
+            what="killed call, shipped and marked",
+        )
+        assert [(e.seq, e.text or e.output) for e in killed.entries] == [
+            (r["seq"], r.get("text") or r["output"]) for r in records
+        ]
+        assert (killed.call.outcome, killed.call.end_reason) == (
+            "error",
+            "the worker stopped mid-call",
+        )
+        assert killed.call.turns == len(QUESTIONS) + 1 and killed.call.orders == (
+            "ACME-1042", "ACME-1043", "ACME-1045", "ACME-1047",
+        )  # fmt: skip
+
+        # Its own call: answered, then SIGTERM; everything is stored before the worker exits.
+        wait_for_new_spool(restarted, transcripts, known=spool)
+        restarted.type_when_prompted(QUESTIONS[0], since=0)
+        own = wait_for_new_spool(restarted, transcripts, known=spool, answers=2)
+        restarted.proc.send_signal(signal.SIGTERM)
+        assert restarted.proc.wait(60) == 0
+    finally:
+        if restarted.proc.poll() is None:
+            restarted.kill()
+    own_call = json.loads(own.read_text().splitlines()[0])["call_id"]
+    drained = stored_call(url, own_call, until=lambda d: d.call.outcome, timeout=1, what="own call")
+    assert drained.call.outcome == "drain" and drained.call.turns == 1
+    assert [e.role or e.tool for e in drained.entries] == [
+        "assistant",
+        "user",
+        "lookup_order",
+        "assistant",
+    ]
+    assert shipped_mark(own).exists()
+
+
+def wait_for_new_spool(console: Console, directory: Path, *, known: Path, answers: int = 1) -> Path:
+    """The new call's spool, once it holds `answers` agent messages."""
+    deadline = time.monotonic() + STARTUP_S
+    while time.monotonic() < deadline and console.proc.poll() is None:
+        for path in directory.glob("*.jsonl"):
+            if path != known:
+                lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+                said = [json.loads(line) for line in lines]
+                if sum(r.get("role") == "assistant" for r in said) >= answers:
+                    return path
+        time.sleep(0.05)
+    tail = console.output[-3000:].decode("utf-8", "replace")
+    raise AssertionError(f"the restarted worker's call did not get {answers} answers:\n{tail}")

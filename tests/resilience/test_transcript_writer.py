@@ -52,4 +52,5 @@ async def test_a_stuck_disk_does_not_stall_the_call(tmp_path: Path) -> None:
     assert sink.records_written == len(records)
     await sink.aclose()
     lines = await reader
-    assert [json.loads(line) for line in lines] == records  # in order, one per line
+    # in order, one per line, numbered as queued
+    assert [json.loads(line) for line in lines] == [{**r, "seq": i} for i, r in enumerate(records)]

@@ -100,12 +100,14 @@ class ConsoleProcess:
         return screen.count(PROMPT) >= 3
 
     def records(self) -> list[dict[str, Any]]:
-        """The call's transcript records (one JSONL file per call)."""
+        """The call's conversation records (one JSONL spool per call; its header and summary
+        records are left out)."""
         files = sorted(self.transcripts.glob("*.jsonl"))
         assert len(files) <= 1, files
         if not files:
             return []
-        return [json.loads(line) for line in files[0].read_text().splitlines() if line]
+        records = [json.loads(line) for line in files[0].read_text().splitlines() if line]
+        return [r for r in records if r["type"] in ("message", "tool_call")]
 
     def transcript_path(self) -> Path:
         (path,) = self.transcripts.glob("*.jsonl")

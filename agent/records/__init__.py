@@ -1,0 +1,1 @@
+"""Call records: each call's spool shipped to the database, leftovers shipped later, purging."""
