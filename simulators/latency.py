@@ -26,7 +26,8 @@ class Latency:
     alongside the response, by another model)."""
     realtime_transcript_late_s: float = 0.0
     """Extra delay on top of `realtime_transcript_s`: a transcription that arrives well after the
-    response (tools included) has finished."""
+    response (tools included) has finished; above 0, no response waits for it, even with
+    `Behaviour.realtime.transcript_before_response`."""
 
     @classmethod
     def instant(cls) -> Latency:

@@ -252,7 +252,9 @@ class Connection:
 
     async def _run_response(self, response: Response) -> None:
         try:
-            if self._state.behaviour.realtime.transcript_before_response:
+            state = self._state
+            late = state.latency.realtime_transcript_late_s > 0  # a late one is never waited for
+            if state.behaviour.realtime.transcript_before_response and not late:
                 await self._input.wait_transcribed()
             await response.announce()
             await response.run()

@@ -54,8 +54,9 @@ class LostTurns:
             self._caller_waiting = True
 
     def _on_agent(self, ev: AgentStateChangedEvent) -> None:
-        if ev.new_state == "thinking":
+        if ev.new_state == "thinking":  # taken up (again): the framework is still on it
             self._unanswered = True
+            self._cancel_check()
         elif ev.new_state == "speaking":
             self._unanswered = self._caller_waiting = self._realtime_failed = False
         elif ev.new_state == "listening" and ev.old_state == "thinking":

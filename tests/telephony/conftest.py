@@ -10,6 +10,7 @@ from livekit.agents import JobContext
 from livekit.agents.testing import fake_job_context
 
 from tests.telephony.livekit_fakes import NamedRoom
+from tests.telephony.livekit_server_api import ServerApi
 from tools.store import OrderStore
 from tools.stores import open_store
 
@@ -19,6 +20,13 @@ async def store(tmp_path: Path) -> AsyncIterator[OrderStore]:
     s = await open_store(f"sqlite:///{tmp_path}/acme.db", seed=True)
     yield s
     await s.close()
+
+
+@pytest.fixture
+def server_api() -> ServerApi:
+    """A recorder of LiveKit server API requests; `livekit_server_api.live_job` sends a live
+    job's requests to it (a fake job, below, sends none)."""
+    return ServerApi()
 
 
 @pytest.fixture
