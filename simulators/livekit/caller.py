@@ -17,6 +17,7 @@ from livekit import api, rtc
 TRANSCRIPTION_TOPIC = "lk.transcription"
 CHAT_TOPIC = "lk.chat"
 TRACK_ID_ATTRIBUTE = "lk.transcribed_track_id"
+FINAL_ATTRIBUTE = "lk.transcription_final"
 FRAME_MS = 10
 PHONE_RATE = 8000
 KEYPAD = "0123456789*#"
@@ -29,6 +30,7 @@ class Transcript:
     sender: str
     track_sid: str
     text: str
+    final: bool
 
 
 def join_token(
@@ -195,8 +197,10 @@ class RoomCaller:
     def _on_transcription(self, reader: rtc.TextStreamReader, sender: str) -> None:
         async def read() -> None:
             text = await reader.read_all()
-            track_sid = (reader.info.attributes or {}).get(TRACK_ID_ATTRIBUTE, "")
-            self.transcripts.append(Transcript(sender=sender, track_sid=track_sid, text=text))
+            attributes = reader.info.attributes or {}
+            track_sid = attributes.get(TRACK_ID_ATTRIBUTE, "")
+            final = attributes.get(FINAL_ATTRIBUTE) == "true"
+            self.transcripts.append(Transcript(sender, track_sid, text, final))
             await self._notify()
 
         self._spawn(read())

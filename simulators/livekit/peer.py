@@ -75,6 +75,7 @@ class PeerPair:
         self._renegotiate = False
         self._lock = asyncio.Lock()
         self._on_connected = on_connected
+        self._after_answer: list[Callable[[], Awaitable[None]]] = []
 
         @self.publisher.on("datachannel")
         def _channel(channel: RTCDataChannel) -> None:
@@ -116,6 +117,9 @@ class PeerPair:
             )
             self._awaiting_answer = False
             again, self._renegotiate = self._renegotiate, False
+            callbacks, self._after_answer = self._after_answer, []
+        for callback in callbacks:
+            await callback()
         if again:
             await self.offer_subscriber()
 
@@ -135,8 +139,17 @@ class PeerPair:
             offer = proto.SessionDescription(type=local.type, sdp=local.sdp, id=self._offer_id)
         await self._send(proto.SignalResponse(offer=offer))
 
-    def forward(self, track: MediaStreamTrack, *, participant_sid: str, track_sid: str) -> None:
-        """Send `track` to this participant as LiveKit does: stream id `PA_...|TR_...`."""
+    def forward(
+        self,
+        track: MediaStreamTrack,
+        *,
+        participant_sid: str,
+        track_sid: str,
+        subscribed: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Send `track` to this participant as LiveKit does: stream id `PA_...|TR_...`.
+        `subscribed` runs once the participant has answered the offer that carries it."""
+        self._after_answer.append(subscribed)
         transceiver = self.subscriber.addTransceiver(
             ForwardedTrack(track, track_sid=track_sid), direction="sendonly"
         )

@@ -182,7 +182,16 @@ class Room:
     def _forward(self, publisher: Participant, track_sid: str, subscriber: Participant) -> None:
         assert subscriber.peers is not None
         source = self._relay.subscribe(publisher.media[track_sid])
-        subscriber.peers.forward(source, participant_sid=publisher.sid, track_sid=track_sid)
+
+        async def subscribed() -> None:
+            # The publisher learns its track has a subscriber (LocalTrackSubscribed; the
+            # agent's audio output waits for it before it plays anything).
+            message = proto.TrackSubscribed(track_sid=track_sid)
+            await publisher.send(proto.SignalResponse(track_subscribed=message))
+
+        subscriber.peers.forward(
+            source, participant_sid=publisher.sid, track_sid=track_sid, subscribed=subscribed
+        )
 
     # data
 
