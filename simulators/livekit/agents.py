@@ -129,9 +129,17 @@ class AgentService:
             self._spawn(worker.send(agent.ServerMessage(pong=pong)))
 
     async def drop_connections(self) -> None:
-        """Close every worker's socket, as a server restart or a network cut does."""
+        """Close every worker's socket, as a network cut does."""
         for worker in list(self.workers.values()):
             await worker.ws.close()
+
+    async def restart(self, *, down_for: float) -> None:
+        """The agent service goes away for `down_for` seconds (workers are refused), then is
+        back; rooms and calls in progress are not touched."""
+        self.accepting = False
+        await self.drop_connections()
+        await asyncio.sleep(down_for)
+        self.accepting = True
 
     # dispatch
 

@@ -175,6 +175,11 @@ class LiveKitServerThread:
     def call(self, fn: Callable[[], Coroutine[Any, Any, T]], timeout: float = 30) -> T:
         return asyncio.run_coroutine_threadsafe(fn(), self._loop).result(timeout)
 
+    async def call_async(self, fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """`call()` from another event loop, without blocking it."""
+        future = asyncio.run_coroutine_threadsafe(fn(), self._loop)
+        return await asyncio.wrap_future(future)
+
     def stop(self) -> None:
         with contextlib.suppress(Exception):
             self.call(self.server.stop)

@@ -135,9 +135,6 @@ async def test_browser_caller_talks_and_chats_with_a_named_agent(
             page.on("pageerror", lambda e: print("page error:", e))
             await page.goto(page_url)
             await page.evaluate("([url, token]) => window.join(url, token)", [url, token])
-            assert [j.job.agent_name for j in livekit.server.agents.jobs_in("web-1")] == [
-                AGENT_NAME
-            ]
 
             async def transcripts() -> list[dict[str, Any]]:
                 return list(await page.evaluate("window.caller.transcripts"))
@@ -148,6 +145,8 @@ async def test_browser_caller_talks_and_chats_with_a_named_agent(
 
             await poll(page, "the greeting", lambda: agent_said(GREETING))
             tracking = await tracking_number(web_worker.transcripts.parent, "ACME-1042")
+            jobs = livekit.server.agents.jobs_in("web-1")
+            assert [job.job.agent_name for job in jobs] == [AGENT_NAME]  # the token's dispatch
             await poll(page, "the spoken answer", lambda: agent_said(tracking))
             mic = await page.evaluate("window.micTrackSid()")
             mine = [t["text"] for t in await transcripts() if t["track"] == mic and t["final"]]
