@@ -96,7 +96,14 @@ class Room:
         room.num_publishers = sum(1 for p in self.participants.values() if p.info.is_publisher)
         return room
 
+    def has_callers(self) -> bool:
+        agent = models.ParticipantInfo.Kind.AGENT
+        return any(p.info.kind != agent for p in self.participants.values())
+
     def add(self, participant: Participant) -> None:
+        if participant.info.kind == models.ParticipantInfo.Kind.AGENT:
+            self.participants[participant.identity] = participant
+            return
         if self._empty_timer is not None:
             self._empty_timer.cancel()
             self._empty_timer = None
@@ -128,7 +135,8 @@ class Room:
         await self.broadcast(participant, include_self=False)
         if participant.peers is not None:
             await participant.peers.close()
-        if not self.participants and not self.closed.is_set():
+        if not self.has_callers() and not self.closed.is_set() and self._empty_timer is None:
+            # Agents do not keep a room open: with only agents left it closes, like when empty.
             loop = asyncio.get_running_loop()
             self._empty_timer = loop.call_later(self._departure_timeout, self._on_empty, self)
 

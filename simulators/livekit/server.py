@@ -66,7 +66,7 @@ class Rooms:
         return True
 
     def _empty(self, room: Room) -> None:
-        if self.by_name.get(room.name) is room and not room.participants:
+        if self.by_name.get(room.name) is room and not room.has_callers():
             task = asyncio.create_task(self._close_empty(room.name))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
