@@ -63,6 +63,7 @@ class AgentService:
         self.jobs: dict[str, JobRecord] = {}
         self.dispatches: dict[str, list[agent_dispatch.AgentDispatch]] = {}  # by room
         self.registrations: list[tuple[str, str]] = []  # (worker id, agent name), in order
+        self.job_updates: list[tuple[str, int]] = []  # (job id, JobStatus) as workers report
         self.accepting = True  # False: the agent service is down, connections are refused
         self._tasks: set[asyncio.Task[None]] = set()
         server.rooms.on_created.append(self._room_created)
@@ -115,6 +116,7 @@ class AgentService:
             worker.status = message.update_worker.status
             worker.load = message.update_worker.load
         elif which == "update_job":
+            self.job_updates.append((message.update_job.job_id, message.update_job.status))
             record = self.jobs.get(message.update_job.job_id)
             if record is not None:
                 record.status = message.update_job.status

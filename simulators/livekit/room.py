@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiortc import MediaStreamTrack
 from livekit.protocol import models
@@ -84,6 +85,7 @@ class Room:
         self._departure_timeout = departure_timeout
         self._on_empty = on_empty
         self._empty_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def name(self) -> str:
@@ -150,6 +152,9 @@ class Room:
         for participant in list(self.participants.values()):
             await participant.kick(reason)
             await self.remove(participant, reason)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._relay.close()
 
     # media
@@ -171,7 +176,13 @@ class Room:
         publisher.info.is_publisher = True
         publisher.changed()
         self._relay.drain(track)
-        task = asyncio.create_task(self._announce(publisher, info.sid), name="livekit-publish")
+        self.spawn(self._announce(publisher, info.sid))
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run `coro` on behalf of the room: it is cancelled when the room closes."""
+        task = asyncio.create_task(coro, name="livekit-room")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         task.add_done_callback(_log_failure)
 
     async def _announce(self, publisher: Participant, track_sid: str) -> None:

@@ -164,12 +164,7 @@ def _activate(room: Room, participant: Participant) -> None:
         return
     participant.info.state = models.ParticipantInfo.State.ACTIVE
     participant.changed()
-    task = asyncio.create_task(room.broadcast(participant), name="livekit-active")
-    room_tasks.add(task)
-    task.add_done_callback(room_tasks.discard)
-
-
-room_tasks: set[asyncio.Task[None]] = set()
+    room.spawn(room.broadcast(participant))
 
 
 async def _handle(room: Room, participant: Participant, request: proto.SignalRequest) -> None:

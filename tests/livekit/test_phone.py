@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
+from livekit import api as lkapi
 from livekit import rtc
+from livekit.protocol import agent
 
 from harness import CallerSpeech
 from harness.scenario import greet, tracking_answer
@@ -19,6 +21,7 @@ from simulators import Latency, ProviderSimulator, Script, on_user_says
 from simulators.livekit import LiveKitServerThread, TwirpFailure
 from simulators.livekit.caller import PHONE_RATE, RoomCaller, join_token
 from simulators.server import SimulatorThread
+from tests.livekit.test_dev_worker import wait_for_agent
 from tests.livekit.worker import ROOT, WorkerProcess, worker_env
 
 pytestmark = pytest.mark.integration
@@ -189,3 +192,46 @@ async def test_failed_transfer_keeps_the_call_and_end_call_deletes_the_room(
         await caller.aclose()
     assert room in [r.room for r in api.recorded("DeleteRoom")]
     assert reasons == [rtc.DisconnectReason.ROOM_DELETED]
+
+
+async def test_dispatch_api_sends_the_named_agent_and_deleting_the_room_ends_its_job(
+    livekit: LiveKitServerThread, phone_worker: WorkerProcess
+) -> None:
+    room = "escalation-7"
+    credentials = livekit.server.credentials
+    agents = livekit.server.agents
+    async with lkapi.LiveKitAPI(
+        livekit.server.http_url, credentials.api_key, credentials.api_secret
+    ) as server_api:
+        request = lkapi.CreateAgentDispatchRequest(agent_name=AGENT_NAME, room=room)
+        dispatch = await server_api.agent_dispatch.create_dispatch(request)
+        listed = await server_api.agent_dispatch.list_dispatch(room_name=room)
+        assert [d.id for d in listed] == [dispatch.id]
+
+        token = join_token(credentials.api_key, credentials.api_secret, room=room, identity="sam")
+        caller = RoomCaller()
+        await caller.connect(livekit.url, token)  # no room configuration: the API dispatched it
+        try:
+            await wait_for_agent(caller)
+            await caller.wait("the greeting", lambda: agent_spoke(caller) >= 1)
+            (job,) = agents.jobs_in(room)
+            assert job.job.agent_name == AGENT_NAME and job.job.dispatch_id == dispatch.id
+
+            update = lkapi.UpdateParticipantRequest(
+                room=room, identity="sam", attributes={"tier": "gold"}
+            )
+            await server_api.room.update_participant(update)
+            await caller.wait("the new attribute", lambda: caller.states("sam", "tier") == ["gold"])
+
+            await server_api.room.delete_room(lkapi.DeleteRoomRequest(room=room))
+            await caller.wait("the room to close", caller.disconnected.is_set)
+        finally:
+            await caller.aclose()
+
+    def job_ended() -> bool:
+        return any(
+            job_id == job.job.id and status != agent.JobStatus.JS_RUNNING
+            for job_id, status in agents.job_updates
+        )
+
+    await asyncio.to_thread(phone_worker.wait_until, "the worker to end the job", job_ended)
