@@ -30,6 +30,7 @@ class Participant:
     peers: PeerPair | None = None
     pending_tracks: dict[str, models.TrackInfo] = field(default_factory=dict)  # by client id
     media: dict[str, MediaStreamTrack] = field(default_factory=dict)  # by track sid
+    receiving: set[str] = field(default_factory=set)  # track sids forwarded to this one
     gone: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -200,6 +201,9 @@ class Room:
 
     def _forward(self, publisher: Participant, track_sid: str, subscriber: Participant) -> None:
         assert subscriber.peers is not None
+        if track_sid in subscriber.receiving:
+            return  # joined between the track's arrival and its announcement
+        subscriber.receiving.add(track_sid)
         source = self._relay.subscribe(publisher.media[track_sid])
 
         async def subscribed() -> None:

@@ -124,10 +124,12 @@ async def rtc(request: web.Request) -> web.StreamResponse:
             node_id="ND_local",
         ),
     )
-    await send(proto.SignalResponse(join=join))
+    # In the room from the same instant as the snapshot above, so no update falls between;
+    # the join response is still sent first (sends are queued in order on the lock).
     room.add(participant)
-    server.events.append(("joined", room_name, claims.identity))
     room.forward_existing(participant)
+    await send(proto.SignalResponse(join=join))
+    server.events.append(("joined", room_name, claims.identity))
     await participant.peers.offer_subscriber()
     await room.broadcast(participant, include_self=False)
 
