@@ -3,7 +3,6 @@ rooms and participants, SIP transfer, agent dispatch. Every request is recorded.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -196,7 +195,6 @@ class ServerApi:
             raise self.transfer_failure
         # The SIP service hands the call over (REFER) and the caller's leg leaves the room.
         room = self._room(req.room_name)
-        await asyncio.sleep(0)
         await participant.kick(Reason.PARTICIPANT_REMOVED)
         await room.remove(participant, Reason.PARTICIPANT_REMOVED)
         return sip.TransferSIPParticipantResponse()
