@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated
 
 from livekit.agents import Agent, RunContext, ToolError, function_tool
 from livekit.agents.llm import ChatContext, Tool, Toolset
 from pydantic import Field
 
+from agent.settings import Settings
+from tools.audit import AttemptLimit
 from tools.errors import SupportError
+from tools.store import OrderStore
 from tools.support import CallerVerification, SupportDesk
 
 logger = logging.getLogger("acme.agent")
@@ -27,6 +31,21 @@ class CallState:
 
     desk: SupportDesk
     verification: CallerVerification = field(default_factory=CallerVerification)
+
+    @classmethod
+    def for_call(cls, settings: Settings, *, store: OrderStore, call_id: str) -> CallState:
+        """The state of call `call_id` (as the audit trail names it), with the security policy."""
+        policy = settings.security
+        limit = AttemptLimit(
+            max_failures=policy.lockout_failures,
+            window=timedelta(hours=policy.lockout_window_hours),
+        )
+        desk = SupportDesk(
+            store=store,
+            returns_need_verification=policy.returns_need_verification,
+            attempt_limit=limit,
+        )
+        return cls(desk=desk, verification=CallerVerification(call_id=call_id))
 
 
 async def _answer(call: Awaitable[str], *, tool: str) -> str:
@@ -47,6 +66,15 @@ OrderId = Annotated[
         description=(
             "The order number exactly as the caller said it, for example 'ACME-1042', "
             "'acme one oh four two' or 'ten forty two'. Do not reformat it."
+        )
+    ),
+]
+Confirmed = Annotated[
+    bool,
+    Field(
+        description=(
+            "True only after a tool asked you to read this order number back, you did, and "
+            "the caller said it is right. Otherwise false."
         )
     ),
 ]
@@ -71,70 +99,91 @@ class AcmeAgent(Agent):
         self.session.generate_reply(instructions=self._greeting)
 
     @function_tool
-    async def lookup_order(self, context: RunContext[CallState], order_id: OrderId) -> str:
+    async def lookup_order(
+        self, context: RunContext[CallState], order_id: OrderId, confirmed: Confirmed = False
+    ) -> str:
         """Look up an order's status, items, carrier, tracking number and delivery dates.
 
         Anyone with the order number may hear this. Use it whenever the caller asks where an
-        order is or what is in it.
+        order is or what is in it. If it asks you to read the number back, ask the caller
+        exactly that; when they say yes, call it again with confirmed true.
 
         Args:
             order_id: The order number as the caller said it.
+            confirmed: The caller confirmed the number you read back.
         """
-        return await _answer(context.userdata.desk.order_status(order_id), tool="lookup_order")
+        state = context.userdata
+        call = state.desk.order_status(state.verification, order_id, confirmed=confirmed)
+        return await _answer(call, tool="lookup_order")
 
     @function_tool
     async def find_orders(
         self,
         context: RunContext[CallState],
         email: Annotated[
-            str | None, Field(description="Email address on the caller's Acme account.")
+            str | None, Field(description="Email address the caller gave for their account.")
         ] = None,
-        phone: Annotated[
-            str | None, Field(description="Phone number on the caller's Acme account.")
+        zip_code: Annotated[
+            str | None, Field(description="ZIP code the caller gave for their account.")
         ] = None,
     ) -> str:
-        """Find the caller's most recent orders (numbers and statuses) by email or phone.
+        """List the caller's most recent orders (numbers and statuses).
 
-        Use it when the caller does not know their order number. Give exactly one of email or
-        phone, as the caller said it.
+        Use it when the caller does not know their order number. It needs the caller verified:
+        pass the email address and ZIP code exactly as the caller said them (or nothing, once
+        they are verified); never fill them in yourself.
 
         Args:
-            email: Email address on the account.
-            phone: Phone number on the account.
+            email: Email address on the account, as the caller said it.
+            zip_code: ZIP code on the account, as the caller said it.
         """
-        desk = context.userdata.desk
-        return await _answer(desk.find_orders(email=email, phone=phone), tool="find_orders")
+        state = context.userdata
+        call = state.desk.find_orders(state.verification, email=email, zip_code=zip_code)
+        return await _answer(call, tool="find_orders")
 
     @function_tool
     async def verify_caller(
         self,
         context: RunContext[CallState],
-        order_id: OrderId,
+        order_id: Annotated[
+            str | None,
+            Field(description="The order number exactly as the caller said it, if they gave one."),
+        ] = None,
         email: Annotated[
-            str | None, Field(description="Email address the caller says is on the order.")
+            str | None, Field(description="Email address the caller says is on the account.")
         ] = None,
         zip_code: Annotated[
-            str | None, Field(description="ZIP code the caller says the order ships to.")
+            str | None, Field(description="ZIP code the caller says is on the account.")
         ] = None,
+        confirmed: Confirmed = False,
     ) -> str:
-        """Verify the caller's identity with the email address or ZIP code on an order.
+        """Verify the caller's identity with two details that match their account.
 
-        Needed before sharing an order's shipping address, email, phone or payment details.
-        Pass exactly what the caller said; never fill these in yourself.
+        Needed before sharing personal details, listing orders or starting a return. Pass
+        everything the caller gave: their order number, email address, ZIP code, exactly as
+        they said them; never fill these in yourself. If it asks for one more detail, ask the
+        caller for it and call it again with everything they gave.
 
         Args:
-            order_id: The order number the caller is asking about.
+            order_id: The order number the caller gave.
             email: The email address the caller gave.
             zip_code: The ZIP code the caller gave.
+            confirmed: The caller confirmed the order number you read back.
         """
         state = context.userdata
         call = state.desk.verify_caller(
-            state.verification, order_id_text=order_id, email=email, zip_code=zip_code
+            state.verification,
+            order_id_text=order_id,
+            email=email,
+            zip_code=zip_code,
+            confirmed=confirmed,
         )
         return await _answer(call, tool="verify_caller")
 
     @function_tool
-    async def get_order_details(self, context: RunContext[CallState], order_id: OrderId) -> str:
+    async def get_order_details(
+        self, context: RunContext[CallState], order_id: OrderId, confirmed: Confirmed = False
+    ) -> str:
         """Get an order's shipping address, contact email and phone, and payment card ending.
 
         Only works once the caller has been verified for this order; otherwise it says how to
@@ -142,9 +191,10 @@ class AcmeAgent(Agent):
 
         Args:
             order_id: The order number as the caller said it.
+            confirmed: The caller confirmed the order number you read back.
         """
         state = context.userdata
-        call = state.desk.order_details(state.verification, order_id)
+        call = state.desk.order_details(state.verification, order_id, confirmed=confirmed)
         return await _answer(call, tool="get_order_details")
 
     @function_tool
@@ -158,20 +208,27 @@ class AcmeAgent(Agent):
         reason: Annotated[
             str, Field(description="Why the caller is returning it, in a few words.")
         ],
+        confirmed: Confirmed = False,
     ) -> str:
         """Start a return for one item of a delivered order and get its return number.
 
-        Asking twice for the same item gives the existing return, not a new one. Returns are
-        refused for orders not yet delivered or outside the return window; the answer says why.
+        The caller must be verified for the order. Asking twice for the same item gives the
+        existing return, not a new one. Returns are refused for orders not yet delivered or
+        outside the return window; the answer says why.
 
         Args:
             order_id: The order number as the caller said it.
             item: The product to return.
             reason: The caller's reason for the return.
+            confirmed: The caller confirmed the order number you read back.
         """
         state = context.userdata
         call = state.desk.start_return(
-            state.verification, order_id_text=order_id, item=item, reason=reason
+            state.verification,
+            order_id_text=order_id,
+            item=item,
+            reason=reason,
+            confirmed=confirmed,
         )
         return await _answer(call, tool="start_return")
 

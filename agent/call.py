@@ -25,7 +25,6 @@ from agent.session_factory import build_session
 from agent.settings import Settings
 from agent.transcript_sink import TranscriptSink
 from tools.store import OrderStore
-from tools.support import SupportDesk
 
 logger = logging.getLogger("acme.agent")
 
@@ -118,7 +117,7 @@ def build_call(
     session = build_session(
         settings,
         vad_model=vad_model,
-        userdata=CallState(desk=SupportDesk(store=store)),
+        userdata=CallState.for_call(settings, store=store, call_id=call_id),
         phone=phone,
     )
     times, stats = StateTimes(), CallStats()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -102,13 +103,23 @@ class TelephonyConfig(_Section):
     stt_sample_rate: Literal[8000, 16000] = 8000
     keypad_timeout: float = Field(default=5.0, gt=0.0, le=30.0)
     caller_lookup_timeout: float = Field(default=2.0, gt=0.0, le=10.0)
-    # A caller ID match verifies the caller. Turn off where the trunk may carry spoofed numbers.
-    trust_caller_id: bool = True
+    # Off: caller ID identifies, it does not prove (SECURITY.md). On: a match verifies the caller.
+    trust_caller_id: bool = False
 
     @field_validator("transfer_to")
     @classmethod
     def _transfer_uri(cls, value: str) -> str:
         return transfer_uri(value)
+
+
+class SecurityConfig(_Section):
+    """Verification and its limits (SECURITY.md)."""
+
+    returns_need_verification: bool = True
+    # Failed verifications, per customer and per calling number, that lock verification for
+    # everyone until the oldest leaves the window.
+    lockout_failures: int = Field(default=5, ge=1, le=100)
+    lockout_window_hours: float = Field(default=24.0, gt=0.0, le=24.0 * 90)
 
 
 class VadConfig(_Section):
@@ -172,6 +183,7 @@ class Settings(_Section):
     llm: LlmConfig = LlmConfig()
     tts: TtsConfig = TtsConfig()
     telephony: TelephonyConfig = TelephonyConfig()
+    security: SecurityConfig = SecurityConfig()
     vad: VadConfig = VadConfig()
     fallback: FallbackConfig = FallbackConfig()
     livekit: LiveKitConfig = LiveKitConfig()
@@ -218,6 +230,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_PHONE_NOISE_CANCELLATION": ("telephony", "noise_cancellation"),
     "ACME_PHONE_STT_MODEL": ("telephony", "stt_model"),
     "ACME_TRUST_CALLER_ID": ("telephony", "trust_caller_id"),
+    "ACME_RETURNS_NEED_VERIFICATION": ("security", "returns_need_verification"),
+    "ACME_LOCKOUT_FAILURES": ("security", "lockout_failures"),
+    "ACME_LOCKOUT_WINDOW_HOURS": ("security", "lockout_window_hours"),
 }
 
 SECRET_VARS: dict[str, str] = {
@@ -262,7 +277,8 @@ def load_settings(
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, origin, path)) from None
+        described = _describe(exc, origin, path)
+        raise ConfigError(mask_secrets(described, known=configured_secrets(env))) from None
     if require_keys:
         missing = [v for v in REQUIRED_KEYS[settings.agent.mode] if not env.get(v, "").strip()]
         if missing:
@@ -306,6 +322,37 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
+
+
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@'\"]*:)[^\s@'\"]+@")
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:api[_-]?key|key|token|access[_-]?token|secret|password|passwd|pwd|sig)=)"
+    r"[^\s&;'\"]+"
+)
+# Provider key shapes: OpenAI and Cartesia (sk-..., sk_car_...), LiveKit (API...), Deepgram
+# (40 hex digits), bearer tokens.
+_KEY_SHAPED = re.compile(
+    r"\b(?:sk|pk|rk|sess)[-_][A-Za-z0-9_-]{8,}|\bAPI[A-Za-z0-9]{10,}\b|\b[0-9a-f]{40}\b"
+    r"|(?i:\bbearer\s+)[A-Za-z0-9._~+/-]{8,}=*"
+)
+MASK = "***"
+
+
+def mask_secrets(text: str, *, known: Iterable[str] = ()) -> str:
+    """Hide what looks like a secret: URL passwords, key=... parameters, API-key-shaped tokens,
+    and any of the `known` secret values (the configured keys)."""
+    for secret in known:
+        if len(secret) >= 4:
+            text = text.replace(secret, MASK)
+    text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+    text = _SECRET_PARAM.sub(rf"\g<1>{MASK}", text)
+    return _KEY_SHAPED.sub(MASK, text)
+
+
+def configured_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The provider keys and LiveKit secret set in the environment or .env, to mask in logs."""
+    env = _environment(environ, None)
+    return [value for var in SECRET_VARS if (value := env.get(var, "").strip())]
 
 
 def _describe(exc: ValidationError, origin: dict[tuple[str, ...], str], path: Path) -> str:

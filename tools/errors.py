@@ -89,6 +89,22 @@ class NotVerified(SupportError):
     )
 
 
+class ReadBackNeeded(SupportError):
+    """The order number was rebuilt from speech: the caller confirms it before anything else."""
+
+    def __init__(self, *, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"Just to be sure I have the right order: is it {order_id}?")
+
+
+class NeedAnotherFactor(SupportError):
+    """One detail proves nothing: verification takes two that match the same account."""
+
+    def __init__(self, *, ask_for: str) -> None:
+        self.ask_for = ask_for
+        super().__init__(f"For your security, I need one more detail to verify you: {ask_for}.")
+
+
 class VerificationFailed(SupportError):
     def __init__(self, *, attempts_left: int) -> None:
         self.attempts_left = attempts_left
@@ -98,9 +114,17 @@ class VerificationFailed(SupportError):
 
 class VerificationLocked(SupportError):
     default_message = (
-        "For your security, I can't verify your identity on this call after too many attempts, "
+        "For your security, I can't verify your identity right now after too many attempts, "
         "but I can still help with order status and product questions."
     )
+    with_transfer = (
+        "For your security, I can't verify your identity right now after too many attempts. "
+        "I can transfer you to a member of our support team, or keep helping with order status "
+        "and product questions."
+    )
+
+    def __init__(self, *, offer_transfer: bool = False) -> None:
+        super().__init__(self.with_transfer if offer_transfer else None)
 
 
 class StoreUnavailable(SupportError):

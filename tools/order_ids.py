@@ -7,67 +7,86 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from tools.errors import AmbiguousOrderId, InvalidOrderId
+from tools.number_context import (
+    MASK,
+    after_says_otherwise,
+    before_says_otherwise,
+    correction_ends,
+    mask_shapes,
+)
+from tools.spoken_numbers import EDGE_OPTIONAL, HOMOPHONES, is_number_token, phrases
 
 MAX_TEXT_CHARS = 200
 MIN_DIGITS = 4
 MAX_DIGITS = 7
 PREFIX = "ACME-"
 
-_DIGIT_WORDS = {
-    "zero": 0, "oh": 0, "o": 0, "nought": 0, "naught": 0, "one": 1, "two": 2, "three": 3,
-    "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "niner": 9,
-}  # fmt: skip
-# Words a transcriber writes for a digit that are also ordinary English words.
-_HOMOPHONES = {"for": 4, "fore": 4, "to": 2, "too": 2, "won": 1, "ate": 8}
-# Tokens that open a run but may be an exclamation or a preposition ("oh, it's...", "for").
-_EDGE_OPTIONAL = frozenset({*_HOMOPHONES, "oh", "o"})
-_TEENS = {
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
-_MULTIPLIERS = {"hundred": 100, "thousand": 1000}
-_REPEATS = {"double": 2, "triple": 3}
 _FILLERS = frozenset(
     {"um", "umm", "uh", "uhh", "er", "erm", "ah", "hmm", "mm", "dash", "hyphen", "minus"}
 )
 _PREFIX_WORDS = frozenset({"acme", "akme", "acmi", "acmee", "acne", "ackme", "hashtag"})
+# Letters a transcriber or a typist puts for a digit: O for 0, l and I for 1.
+_LOOK_ALIKES = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1"})
+_LOOK_ALIKE_NUMBER = re.compile(r"(?<![a-z0-9])(acme-?)?([0-9oli|]{4,7})(?![a-z0-9])")
+_DIGIT_GROUPS = re.compile(r"(?<![\d,])\d{1,3}(?:,\d{3})+(?![\d,])")
+_TOKEN = re.compile(rf"[a-z]+|\d+|#|{MASK}")
 
-_NOT_WORD = re.compile(r"[^a-z0-9#]+")
-_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
-_DIGIT_GROUPS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+@dataclass(frozen=True, slots=True)
+class HeardOrderId:
+    """An order number and how it was heard: `plain` when said or typed as one run of digits
+    ("ACME-1042", "order 1042"), False when rebuilt from words, look-alike letters, digit groups
+    or a self-correction, which the caller should hear read back before anything else."""
+
+    order_id: str
+    plain: bool
 
 
 @dataclass(slots=True)
 class _Run:
     tokens: list[str] = field(default_factory=list)
+    start: int = 0
     after_prefix: bool = False
 
 
-def normalize_order_id(text: str) -> str:
-    """Return "ACME-<digits>" for a spoken or typed order number, or raise a SupportError.
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    digits: str
+    position: int
+    preferred: bool
+    plain: bool
 
-    Raises InvalidOrderId when no 4-7 digit number is heard and AmbiguousOrderId when two
-    different numbers are.
+
+def hear_order_id(text: str) -> HeardOrderId:
+    """The one order number in a caller's words, or a SupportError.
+
+    Raises InvalidOrderId when no 4-7 digit order number is heard (phone numbers, ZIP codes,
+    prices, dates, times, years and quantities never count) and AmbiguousOrderId when two
+    different ones are, unless the caller corrected themselves ("1042, no wait, 1043").
     """
     if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
         raise InvalidOrderId()
-    candidates: list[str] = []
-    preferred: list[str] = []
-    for run in _runs(_tokenize(text)):
-        for digits in _run_candidates(run.tokens):
-            candidates.append(digits)
-            if run.after_prefix:
-                preferred.append(digits)
-    distinct = tuple(dict.fromkeys(preferred or candidates))
+    tokens, rebuilt = _tokens(text, in_context=True)
+    mentions = _mentions(tokens, rebuilt)
+    corrected = False
+    ends = correction_ends(tokens)
+    if mentions and ends:
+        cut = ends[-1]
+        if mentions[0].position < cut and any(m.position >= cut for m in mentions):
+            mentions, corrected = [m for m in mentions if m.position >= cut], True
+    chosen = [m for m in mentions if m.preferred] or mentions
+    distinct = tuple(dict.fromkeys(m.digits for m in chosen))
     if not distinct:
         raise InvalidOrderId()
     if len(distinct) > 1:
         raise AmbiguousOrderId(candidates=tuple(PREFIX + d for d in distinct))
-    return PREFIX + distinct[0]
+    plain = not corrected and any(m.plain for m in chosen)
+    return HeardOrderId(order_id=PREFIX + distinct[0], plain=plain)
+
+
+def normalize_order_id(text: str) -> str:
+    """Return "ACME-<digits>" for a spoken or typed order number, or raise a SupportError."""
+    return hear_order_id(text).order_id
 
 
 def normalize_digits(digits: str) -> str:
@@ -85,47 +104,54 @@ def spoken_digits(text: str) -> str:
     if not isinstance(text, str) or len(text) > MAX_TEXT_CHARS:
         return ""
     out: list[str] = []
-    for run in _runs(_tokenize(text)):
+    for run in _runs(_tokens(text, in_context=False)[0]):
         tokens = run.tokens
-        while tokens and tokens[0] in _EDGE_OPTIONAL:
+        while tokens and tokens[0] in EDGE_OPTIONAL:
             tokens = tokens[1:]
-        while tokens and tokens[-1] in _HOMOPHONES:
+        while tokens and tokens[-1] in HOMOPHONES:
             tokens = tokens[:-1]
-        out.extend(_phrases(tokens))
+        out.extend(phrases(tokens))
     return "".join(out)
 
 
-def _tokenize(text: str) -> list[str]:
+def _tokens(text: str, *, in_context: bool) -> tuple[list[str], set[str]]:
+    """Lower-case word and digit tokens, and the numerals rebuilt from look-alikes or groups.
+
+    `in_context`: for order numbers, read look-alike letters as digits and mask numbers that
+    are something else (tools/number_context.py).
+    """
     cleaned = "".join(_ascii_digit(ch) for ch in unicodedata.normalize("NFKC", text).lower())
-    cleaned = _DIGIT_GROUPS.sub("", cleaned).replace("'", "").replace("\u2019", "")
-    cleaned = _LETTER_DIGIT.sub(" ", _NOT_WORD.sub(" ", cleaned))
-    tokens = cleaned.replace("#", " # ").split()
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        if tokens[i : i + 4] == ["a", "c", "m", "e"]:
-            out.append("acme")
-            i += 4
-            continue
-        out.append(tokens[i])
-        i += 1
-    return out
+    cleaned = cleaned.replace("'", "").replace("\u2019", "")
+    rebuilt: set[str] = set()
+
+    def look_alike(m: re.Match[str]) -> str:
+        body = m[2].translate(_LOOK_ALIKES)
+        if body == m[2] or sum(ch.isdigit() for ch in m[2]) < 2:
+            return m[0]
+        rebuilt.add(body)
+        return f"{m[1] or ''} {body}"
+
+    def grouped(m: re.Match[str]) -> str:
+        body = m[0].replace(",", "")
+        rebuilt.add(body)
+        return body
+
+    if in_context:  # answers (ZIP codes, phone numbers) must be said exactly
+        cleaned = mask_shapes(_LOOK_ALIKE_NUMBER.sub(look_alike, cleaned))
+    cleaned = _DIGIT_GROUPS.sub(grouped, cleaned)
+    tokens: list[str] = []
+    for tok in _TOKEN.findall(cleaned):
+        if tok == "e" and tokens[-3:] == ["a", "c", "m"]:
+            tokens[-3:] = ["acme"]
+        else:
+            tokens.append(tok)
+    return tokens, rebuilt
 
 
 def _ascii_digit(ch: str) -> str:
     if ch.isdecimal() and not ch.isascii():
         return str(unicodedata.decimal(ch))
     return ch
-
-
-def _is_number_token(tokens: list[str], i: int) -> bool:
-    tok = tokens[i]
-    if tok.isdigit() or tok in _DIGIT_WORDS or tok in _HOMOPHONES or tok in _TEENS:
-        return True
-    if tok in _TENS or tok in _MULTIPLIERS or tok in _REPEATS:
-        return True
-    nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-    return tok == "a" and nxt in _MULTIPLIERS
 
 
 def _runs(tokens: list[str]) -> list[_Run]:
@@ -139,15 +165,15 @@ def _runs(tokens: list[str]) -> list[_Run]:
         is_and_inside = (
             tok == "and"
             and current.tokens
-            and current.tokens[-1] in _MULTIPLIERS
+            and current.tokens[-1] in ("hundred", "thousand")
             and i + 1 < len(tokens)
-            and _is_number_token(tokens, i + 1)
+            and is_number_token(tokens, i + 1)
         )
         if is_and_inside:
             continue
-        if _is_number_token(tokens, i):
+        if is_number_token(tokens, i):
             if not current.tokens:
-                current.after_prefix = prefix_seen
+                current.start, current.after_prefix = i, prefix_seen
             current.tokens.append(tok)
             continue
         if current.tokens:
@@ -159,111 +185,45 @@ def _runs(tokens: list[str]) -> list[_Run]:
     return runs
 
 
+def _mentions(tokens: list[str], rebuilt: set[str]) -> list[_Mention]:
+    """Every order number the runs can stand for, with the runs other words explain away."""
+    mentions = []
+    for run in _runs(tokens):
+        end = run.start + len(run.tokens)
+        before = tokens[max(0, run.start - 3) : run.start]
+        if "order" in before:
+            before = before[len(before) - before[::-1].index("order") :]
+        after = tokens[end : end + 3]
+        negated = before[-1:] == ["not"] or (before[-2:-1] == ["not"] and run.after_prefix)
+        candidates = _run_candidates(run.tokens)
+        soft = not run.after_prefix  # "ACME" or "#" before a number outweighs the words around it
+        for n, digits in enumerate(candidates):
+            if n == 0 and (negated or (soft and before_says_otherwise(before, digits))):
+                continue
+            if n == len(candidates) - 1 and soft and after_says_otherwise(after):
+                continue
+            plain = digits in run.tokens and digits not in rebuilt
+            mentions.append(_Mention(digits, run.start, run.after_prefix, plain))
+    return mentions
+
+
 def _run_candidates(tokens: list[str]) -> list[str]:
     """Return the order-number digit strings one run of number words can stand for."""
     lead = 0
-    while lead < len(tokens) and tokens[lead] in _EDGE_OPTIONAL:
+    while lead < len(tokens) and tokens[lead] in EDGE_OPTIONAL:
         lead += 1
     trail = len(tokens)
-    while trail > lead and tokens[trail - 1] in _HOMOPHONES:
+    while trail > lead and tokens[trail - 1] in HOMOPHONES:
         trail -= 1
     core = tokens[lead:trail]
     attempts = [core, tokens[lead:], tokens[:trail], tokens] if core else [tokens]
     for attempt in attempts:
-        phrases = _phrases(attempt)
-        digits = "".join(phrases)
+        spoken = phrases(attempt)
+        digits = "".join(spoken)
         if MIN_DIGITS <= len(digits) <= MAX_DIGITS:
             return [digits]
+        if len(digits) == 10 or (len(digits) == 11 and digits[0] == "1"):
+            return []  # a phone number said digit by digit
         if len(digits) > MAX_DIGITS:
-            return [p for p in phrases if MIN_DIGITS <= len(p) <= MAX_DIGITS]
+            return [p for p in spoken if MIN_DIGITS <= len(p) <= MAX_DIGITS]
     return []
-
-
-def _expand(tokens: list[str]) -> list[tuple[str, int, str]]:
-    """Map tokens to (kind, value, text) items; kinds: d digit, s standalone digit, t teen,
-    y tens, m multiplier, n numeral."""
-    items: list[tuple[str, int, str]] = []
-    repeat = 0
-    for tok in tokens:
-        if tok in _REPEATS:
-            repeat = _REPEATS[tok]
-            continue
-        value = _DIGIT_WORDS.get(tok, _HOMOPHONES.get(tok))
-        if value is None and tok.isdigit() and len(tok) == 1:
-            value = int(tok)
-        if repeat and value is not None:
-            items.extend(("s", value, str(value)) for _ in range(repeat))
-        elif value is not None:
-            items.append(("d", value, str(value)))
-        elif tok in _TEENS:
-            items.append(("t", _TEENS[tok], tok))
-        elif tok in _TENS:
-            items.append(("y", _TENS[tok], tok))
-        elif tok in _MULTIPLIERS:
-            items.append(("m", _MULTIPLIERS[tok], tok))
-        elif tok == "a":
-            items.append(("d", 1, "1"))
-        elif tok.isdigit():
-            items.append(("n", int(tok), tok))
-        repeat = 0
-    return items
-
-
-def _phrases(tokens: list[str]) -> list[str]:
-    """Group number words into spoken numbers: "ten forty two" -> ["10", "42"]."""
-    out: list[str] = []
-    total = small = cap = 0
-    is_open = has_hundred = False
-    literal: str | None = None
-
-    def flush() -> None:
-        nonlocal total, small, cap, is_open, has_hundred, literal
-        if is_open:
-            out.append(literal if literal is not None else str(total + small))
-        total = small = cap = 0
-        is_open = has_hundred = False
-        literal = None
-
-    def start(value: int, new_cap: int, text: str | None = None) -> None:
-        nonlocal small, cap, is_open, literal
-        flush()
-        small, cap, is_open, literal = value, new_cap, True, text
-
-    for kind, value, text in _expand(tokens):
-        fits = is_open and literal is None and 1 <= value < cap
-        if kind == "s":
-            start(value, 0)
-            flush()
-        elif kind == "n":
-            if fits and not text.startswith("0"):
-                small, cap = small + value, 0
-            else:
-                start(value, 0, text if text.startswith("0") or len(text) > 3 else None)
-        elif kind == "d":
-            if fits:
-                small, cap = small + value, 0
-            else:
-                start(value, 0)
-        elif kind == "t":
-            if is_open and literal is None and cap >= 100 and small % 100 == 0:
-                small, cap = small + value, 0
-            else:
-                start(value, 0)
-        elif kind == "y":
-            if is_open and literal is None and cap >= 100 and small % 100 == 0:
-                small, cap = small + value, 10
-            else:
-                start(value, 10)
-        elif value == 100:
-            if is_open and literal is None and 0 < small < 100 and not has_hundred:
-                small, cap, has_hundred = small * 100, 100, True
-            else:
-                start(100, 100)
-                has_hundred = True
-        elif is_open and literal is None and total == 0 and 0 < small < 1000:
-            total, small, cap, has_hundred = small * 1000, 0, 1000, False
-        else:
-            start(0, 1000)
-            total = 1000
-    flush()
-    return out

@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from tools import postgres_audit as audit
 from tools import postgres_sql as sql
+from tools.audit import AttemptLimit, Disclosure, RecordedAttempt, VerificationAttempt
 from tools.errors import OrderNotFound, StoreUnavailable
 from tools.models import Customer, Order, Product, ReturnRequest, format_return_id
 from tools.rows import OrderRow, item_from_row, order_from_row
@@ -158,6 +160,16 @@ class PostgresOrderStore:
         )
         return rank_products((Product(**dict(r)) for r in rows), terms, limit=limit)
 
+    async def record_verification(
+        self, attempt: VerificationAttempt, *, limit: AttemptLimit
+    ) -> RecordedAttempt:
+        return await self._with_connection(
+            lambda conn: audit.record_verification(conn, attempt, limit)
+        )
+
+    async def record_disclosure(self, disclosure: Disclosure) -> None:
+        await self._with_connection(lambda conn: audit.record_disclosure(conn, disclosure))
+
     async def ping(self) -> None:
         await self._with_connection(lambda conn: conn.fetchval(sql.HAS_ORDERS))
 
@@ -238,6 +250,7 @@ async def _setup(conn: asyncpg.Connection, seed: bool, reference: date | None) -
     async with conn.transaction():
         await conn.execute(sql.LOCK, sql.SCHEMA_LOCK_KEY)
         await conn.execute(sql.SCHEMA)
+        await conn.execute(audit.SCHEMA)
         if seed and not await conn.fetchval(sql.HAS_ORDERS):
             await _copy(conn, generate_dataset(reference=reference))
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from tools.audit import AttemptLimit, Disclosure, RecordedAttempt, VerificationAttempt
 from tools.errors import StoreUnavailable
 from tools.models import Customer, Order, Product, ReturnRequest
 from tools.store import OrderStore
@@ -84,6 +85,14 @@ class ReconnectingStore:
 
     async def search_products(self, query: str, *, limit: int = 3) -> list[Product]:
         return await (await self._inner()).search_products(query, limit=limit)
+
+    async def record_verification(
+        self, attempt: VerificationAttempt, *, limit: AttemptLimit
+    ) -> RecordedAttempt:
+        return await (await self._inner()).record_verification(attempt, limit=limit)
+
+    async def record_disclosure(self, disclosure: Disclosure) -> None:
+        await (await self._inner()).record_disclosure(disclosure)
 
     async def ping(self) -> None:
         await (await self._inner()).ping()

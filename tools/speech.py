@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from tools.models import OrderItem, OrderStatus
+from tools.models import Order, OrderItem, OrderStatus
 
 STATUS_PHRASES: dict[OrderStatus, str] = {
     "processing": "is being processed",
@@ -70,6 +70,19 @@ def items_summary(items: Sequence[OrderItem], *, max_items: int = 3) -> str:
     if hidden:
         shown.append(f"{hidden} more item{'s' if hidden > 1 else ''}")
     return join_words(shown)
+
+
+def open_orders(orders: Sequence[Order], *, today: date, max_orders: int = 5) -> str:
+    """ "2 open orders: ACME-1045 is being processed, and ACME-1042 has shipped and is expected
+    on Thursday, March 12"."""
+    parts = []
+    for o in orders[:max_orders]:
+        text = f"{o.order_id} {STATUS_PHRASES[o.status]}"
+        if o.estimated_delivery is not None and o.status != "processing":
+            text += f" and is expected {when(o.estimated_delivery, today=today)}"
+        parts.append(text)
+    count = "one open order" if len(parts) == 1 else f"{len(parts)} open orders"
+    return f"{count}: {join_words(parts)}"
 
 
 def spoken_phone(e164: str) -> str:

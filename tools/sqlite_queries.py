@@ -26,9 +26,12 @@ def setup(
     Another process may be seeding the same file: wait up to `wait_s` for it rather than the
     short `busy_s` that call-time queries use, then restore `busy_s`.
     """
+    from tools.sqlite_audit import SCHEMA as AUDIT_SCHEMA  # here: it imports transaction()
+
     conn.execute(f"PRAGMA busy_timeout = {int(wait_s * 1000)}")
     try:
         conn.executescript(sql.SCHEMA)
+        conn.executescript(AUDIT_SCHEMA)
         if not seed:
             return
         with transaction(conn):

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from tools import sqlite_audit as audit
 from tools import sqlite_queries as q
 from tools import sqlite_sql as sql
+from tools.audit import AttemptLimit, Disclosure, RecordedAttempt, VerificationAttempt
 from tools.errors import StoreUnavailable
 from tools.models import Customer, Order, Product, ReturnRequest
 from tools.search import query_terms, rank_products
@@ -103,6 +105,14 @@ class SqliteOrderStore:
             return []
         products = await self._run(q.search_products, terms)
         return rank_products(products, terms, limit=limit)
+
+    async def record_verification(
+        self, attempt: VerificationAttempt, *, limit: AttemptLimit
+    ) -> RecordedAttempt:
+        return await self._run(audit.record_verification, attempt, limit)
+
+    async def record_disclosure(self, disclosure: Disclosure) -> None:
+        await self._run(audit.record_disclosure, disclosure)
 
     async def ping(self) -> None:
         await self._run(q.ping)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from tools.audit import AttemptLimit, Disclosure, RecordedAttempt, VerificationAttempt
 from tools.models import Customer, Order, Product, ReturnRequest
 
 
@@ -42,6 +43,22 @@ class OrderStore(Protocol):
 
     async def search_products(self, query: str, *, limit: int = 3) -> list[Product]:
         """Best matches on name, keyword or category, best first."""
+        ...
+
+    async def record_verification(
+        self, attempt: VerificationAttempt, *, limit: AttemptLimit
+    ) -> RecordedAttempt:
+        """Record a verification attempt (tools/audit.py); returns the outcome recorded.
+
+        A success or failure is recorded, and returned, as "locked" once the customer or the
+        calling number has `limit.max_failures` failures within `limit.window` before
+        `attempt.at`. Counting and recording are one step for every connection and process, so
+        attempts made at the same moment all count.
+        """
+        ...
+
+    async def record_disclosure(self, disclosure: Disclosure) -> None:
+        """Record that personal fields were read to a caller."""
         ...
 
     async def ping(self) -> None: ...

@@ -2,35 +2,43 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from tools import speech
+from tools.audit import ORDER_DETAIL_FIELDS, AttemptLimit
 from tools.errors import (
-    AmbiguousOrderId,
     CustomerNotFound,
-    InvalidInput,
-    InvalidOrderId,
     NotVerified,
     OrderNotFound,
     ReturnNotAllowed,
-    VerificationFailed,
     VerificationLocked,
 )
-from tools.inputs import clean_text, parse_customer_id, parse_email, parse_phone, parse_zip
-from tools.models import OPEN_STATUSES, Customer, Order
-from tools.order_ids import normalize_order_id
+from tools.inputs import clean_text, parse_email
+from tools.models import Order
 from tools.search import match_order_item
 from tools.store import OrderStore
-from tools.verification import CallerVerification
+from tools.verification import CallerVerification, KnownCaller
+from tools.verifier import Verifier, given
 
 __all__ = ["CallerVerification", "SupportDesk"]
 
 security_log = logging.getLogger("acme.security")
 logger = logging.getLogger("acme.tools.support")
 MAX_LISTED_ORDERS = 5
+LIST_ORDERS_NEEDS_VERIFICATION = (
+    "To look up your orders, I first need to verify you: could you tell me the email address "
+    "and ZIP code on your account?"
+)
+RETURN_NEEDS_VERIFICATION = (
+    "To start a return, I first need to verify you: could you tell me the email address or ZIP "
+    "code on the order?"
+)
+NOT_YOUR_ORDER = (
+    "That order isn't on the account you're verified for, so I can't change it or share its "
+    "details; its status I can give you."
+)
 
 
 def _utc_now() -> datetime:
@@ -38,7 +46,11 @@ def _utc_now() -> datetime:
 
 
 class SupportDesk:
-    """Business answers for one store; every failure is a SupportError with a spoken message."""
+    """Business answers for one store; every failure is a SupportError with a spoken message.
+
+    Methods that act on a caller's words take the call's CallerVerification: who the caller
+    proved to be, and the order numbers read back to them.
+    """
 
     def __init__(
         self,
@@ -46,16 +58,20 @@ class SupportDesk:
         store: OrderStore,
         clock: Callable[[], datetime] = _utc_now,
         return_window_days_default: int = 30,
-        returns_need_verification: bool = False,
+        returns_need_verification: bool = True,
+        attempt_limit: AttemptLimit | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._window_default = return_window_days_default
         self._returns_need_verification = returns_need_verification
+        self.verifier = Verifier(store=store, clock=clock, limit=attempt_limit or AttemptLimit())
 
-    async def order_status(self, order_id_text: str) -> str:
-        """Status, items, carrier, tracking and dates; no personal details, so no verification."""
-        order = await self._order(order_id_text)
+    async def order_status(
+        self, call: CallerVerification, order_id_text: str, *, confirmed: bool = False
+    ) -> str:
+        """Status, items, carrier, tracking and dates: anyone with the order number may hear it."""
+        order = await self._order(call, order_id_text, confirmed=confirmed)
         today = self._today()
         items = speech.items_summary(order.items)
         oid = order.order_id
@@ -87,25 +103,57 @@ class SupportDesk:
             case "cancelled":
                 return f"Order {oid} was cancelled. It contained {items}."
 
-    async def find_orders(self, *, email: str | None = None, phone: str | None = None) -> str:
-        """Order IDs and statuses for an email or phone number, newest first (no addresses)."""
-        if email is None and phone is None:
-            raise InvalidInput(what="email address or phone number")
-        customer = None
-        if email is not None:
-            customer = await self._store.find_customer_by_email(parse_email(email))
-        if customer is None and phone is not None:
-            customer = await self._store.find_customer_by_phone(parse_phone(phone))
-        security_log.info(
-            "orders listed by contact",
-            extra={"method": "email" if email is not None else "phone", "found": bool(customer)},
+    async def verify_caller(
+        self,
+        call: CallerVerification,
+        *,
+        order_id_text: str | None = None,
+        email: str | None = None,
+        zip_code: str | None = None,
+        confirmed: bool = False,
+    ) -> str:
+        """Verify the caller with two matching details (tools/verifier.py); greet them by name.
+
+        A caller recognized by their number also hears their open orders, from what was fetched
+        before the greeting.
+        """
+        customer, order_id = await self.verifier.verify(
+            call, order_id_text=order_id_text, email=email, zip_code=zip_code, confirmed=confirmed
         )
-        if customer is None:
-            raise CustomerNotFound()
-        orders = await self._store.orders_for_customer(customer.id, limit=MAX_LISTED_ORDERS + 1)
+        await self.verifier.disclose(call, customer.id, ("name",), order_id=order_id)
+        name = speech.first_name(customer.name)
+        text = f"Thank you, {name}; you're verified"
+        text += f" for order {order_id}." if order_id else "."
+        open_orders = self.verifier.open_orders(call)
+        if open_orders:
+            call.revealed.update(o.order_id for o in open_orders)
+            text += f" Your {speech.open_orders(open_orders, today=self._today())}."
+        return text
+
+    async def find_orders(
+        self, call: CallerVerification, *, email: str | None = None, zip_code: str | None = None
+    ) -> str:
+        """Order numbers and statuses of the verified caller's account, newest first.
+
+        An unverified caller is verified first with what they gave (email and ZIP code).
+        """
+        email, zip_code = given(email), given(zip_code)
+        if not call.verified:
+            if email is None and zip_code is None:
+                raise NotVerified(LIST_ORDERS_NEEDS_VERIFICATION)
+            await self.verify_caller(call, email=email, zip_code=zip_code)
+        elif email is not None:
+            customer = await self._store.find_customer_by_email(parse_email(email))
+            if customer is None or not call.verified_for(customer.id):
+                raise NotVerified(LIST_ORDERS_NEEDS_VERIFICATION)
+        assert call.customer_id is not None
+        security_log.info("orders listed", extra={"method": call.method})
+        limit = MAX_LISTED_ORDERS + 1
+        orders = await self._store.orders_for_customer(call.customer_id, limit=limit)
         if not orders:
             return "I don't see any orders on that account yet."
         shown = orders[:MAX_LISTED_ORDERS]
+        call.revealed.update(o.order_id for o in shown)
         phrases = speech.join_words(
             [f"{o.order_id} {speech.STATUS_PHRASES[o.status]}" for o in shown]
         )
@@ -114,94 +162,26 @@ class SupportDesk:
         count = "one order" if len(shown) == 1 else f"{len(shown)} orders"
         return f"I found {count} on that account: {phrases}."
 
-    async def verify_caller(
-        self,
-        verification: CallerVerification,
-        *,
-        order_id_text: str,
-        email: str | None = None,
-        zip_code: str | None = None,
+    async def order_details(
+        self, call: CallerVerification, order_id_text: str, *, confirmed: bool = False
     ) -> str:
-        """Check the email or ZIP code on an order (both must match if both are given).
+        """Shipping address, email, phone and card last four, only for the verified owner.
 
-        Locks for the rest of the call after ``max_attempts`` failures, even for a right answer.
-        Unusable answers and unknown orders do not count as tries, but are logged.
+        Each answer is recorded in the audit trail first; if it cannot be, nothing is read.
         """
-        try:
-            order_id = normalize_order_id(clean_text(order_id_text, what="order number"))
-        except (InvalidInput, InvalidOrderId, AmbiguousOrderId) as exc:
-            security_log.warning(
-                "caller verification rejected", extra={"reason": type(exc).__name__}
-            )
-            raise
-        if verification.locked:
-            security_log.warning(
-                "verification attempted while locked",
-                extra={"order_id": order_id, "attempts": verification.failed_attempts},
-            )
-            raise VerificationLocked()
-        try:
-            if email is None and zip_code is None:
-                raise InvalidInput(what="email address or ZIP code")
-            given_email = parse_email(email) if email is not None else None
-            given_zip = parse_zip(zip_code) if zip_code is not None else None
-            order = await self._order_by_id(order_id)
-        except (InvalidInput, OrderNotFound) as exc:
-            security_log.warning(
-                "caller verification rejected",
-                extra={"order_id": order_id, "reason": type(exc).__name__},
-            )
-            raise
-        customer = await self._store.get_customer(order.customer_id)
-        matched = customer is not None
-        if customer is not None and given_email is not None:
-            matched = _same(given_email, customer.email.strip().lower())
-        if customer is not None and given_zip is not None:
-            matched = matched and _same(given_zip, customer.zip_code.strip()[:5])
-        method = "email" if given_email is not None else "zip"
-        if not matched or customer is None:
-            verification.failed_attempts += 1
-            fields = {"order_id": order_id, "attempts": verification.failed_attempts}
-            security_log.warning("caller verification failed", extra={**fields, "method": method})
-            if verification.locked:
-                security_log.warning("caller verification locked", extra=fields)
-                raise VerificationLocked()
-            left = verification.max_attempts - verification.failed_attempts
-            raise VerificationFailed(attempts_left=left)
-        verification.customer_id, verification.method = customer.id, method
-        security_log.info("caller verified", extra={"order_id": order_id, "method": method})
-        return (
-            f"Thank you, {speech.first_name(customer.name)}; you're verified for order {order_id}."
-        )
-
-    async def verify_by_phone(
-        self, verification: CallerVerification, phone_e164: str
-    ) -> Customer | None:
-        """Verify a phone caller whose caller ID matches an account; None when it does not."""
-        if verification.locked:
-            return None
-        try:
-            phone = parse_phone(phone_e164)
-        except InvalidInput:
-            return None
-        customer = await self._store.find_customer_by_phone(phone)
-        if customer is not None:
-            verification.customer_id, verification.method = customer.id, "phone"
-            security_log.info("caller verified", extra={"method": "phone"})
-        return customer
-
-    async def order_details(self, verification: CallerVerification, order_id_text: str) -> str:
-        """Shipping address, email, phone and card last four, only for the verified owner."""
-        order = await self._order(order_id_text)
-        if not verification.verified_for(order.customer_id):
+        order = await self._order(call, order_id_text, confirmed=confirmed)
+        if not call.verified_for(order.customer_id):
             security_log.warning(
                 "personal details requested without verification",
-                extra={"order_id": order.order_id, "verified": verification.verified},
+                extra={"order_id": order.order_id, "verified": call.verified},
             )
-            raise VerificationLocked() if verification.locked else NotVerified()
+            raise self._refusal(call)
         customer = await self._store.get_customer(order.customer_id)
         if customer is None:
             raise CustomerNotFound()
+        await self.verifier.disclose(
+            call, customer.id, ORDER_DETAIL_FIELDS, order_id=order.order_id
+        )
         return (
             f"Order {order.order_id} ships to {order.shipping_address}. The email on file is "
             f"{customer.email}, the phone number is {speech.spoken_phone(customer.phone)}, and "
@@ -210,20 +190,29 @@ class SupportDesk:
 
     async def start_return(
         self,
-        verification: CallerVerification | None,
+        call: CallerVerification,
         *,
         order_id_text: str,
         item: str,
         reason: str,
+        confirmed: bool = False,
     ) -> str:
-        """Open a return (RMA) for one delivered item inside its window; asking twice is safe."""
+        """Open a return (RMA) for one delivered item inside its window; asking twice is safe.
+
+        Only ever on an order of the verified customer; unverified callers too when returns do
+        not need verification (the operator's choice).
+        """
         item_text = clean_text(item, what="item name")
         reason_text = clean_text(reason, what="return reason")
-        order = await self._order(order_id_text)
-        if self._returns_need_verification and not (
-            verification is not None and verification.verified_for(order.customer_id)
-        ):
-            raise VerificationLocked() if verification and verification.locked else NotVerified()
+        order = await self._order(call, order_id_text, confirmed=confirmed)
+        if call.verified and not call.verified_for(order.customer_id):
+            raise NotVerified(NOT_YOUR_ORDER)
+        if self._returns_need_verification and not call.verified:
+            raise (
+                VerificationLocked(offer_transfer=call.offer_transfer)
+                if call.locked
+                else (NotVerified(RETURN_NEEDS_VERIFICATION))
+            )
         if order.status == "cancelled":
             raise ReturnNotAllowed(order_id=order.order_id, reason="cancelled")
         if order.status != "delivered" or order.delivered_at is None:
@@ -268,47 +257,47 @@ class SupportDesk:
             )
         return " ".join(sentences)
 
-    async def open_orders_summary(self, customer_id: int) -> str:
-        """One short paragraph about a phone-verified caller for the model's context."""
-        customer = await self._store.get_customer(parse_customer_id(customer_id))
-        if customer is None:
-            raise CustomerNotFound()
-        orders = await self._store.orders_for_customer(customer.id, limit=10)
-        today = self._today()
-        open_orders = [o for o in orders if o.status in OPEN_STATUSES]
-        if not open_orders:
-            if not orders:
-                return f"The caller is {customer.name}, who has no orders on file."
-            last = orders[0]
-            return (
-                f"The caller is {customer.name}, who has no open orders; the most recent is "
-                f"{last.order_id}, which {speech.STATUS_PHRASES[last.status]}."
-            )
-        parts = []
-        for o in open_orders[:MAX_LISTED_ORDERS]:
-            text = f"{o.order_id} {speech.STATUS_PHRASES[o.status]}"
-            if o.estimated_delivery is not None and o.status != "processing":
-                text += f" and is expected {speech.when(o.estimated_delivery, today=today)}"
-            parts.append(text)
-        count = "one open order" if len(parts) == 1 else f"{len(parts)} open orders"
-        return f"The caller is {customer.name}, who has {count}: {speech.join_words(parts)}."
+    async def identify_caller(self, call: CallerVerification, phone: str) -> KnownCaller | None:
+        """The account a phone caller's number matches, with its orders; proves nothing."""
+        return await self.verifier.identify_caller(call, phone)
+
+    async def trust_caller_id(self, call: CallerVerification) -> str | None:
+        """Verify an identified caller by caller ID alone; returns the model's context about them
+        (name and open orders), recorded as a disclosure, or None when not verified."""
+        if call.known is None or not await self.verifier.trust_caller_id(call):
+            return None
+        customer = call.known.customer
+        await self.verifier.disclose(call, customer.id, ("name",))
+        open_orders = self.verifier.open_orders(call)
+        call.revealed.update(o.order_id for o in open_orders)
+        if open_orders:
+            summary = speech.open_orders(open_orders, today=self._today())
+            return f"The caller is {customer.name}, who has {summary}."
+        if not call.known.orders:
+            return f"The caller is {customer.name}, who has no orders on file."
+        last = call.known.orders[0]
+        call.revealed.add(last.order_id)
+        return (
+            f"The caller is {customer.name}, who has no open orders; the most recent is "
+            f"{last.order_id}, which {speech.STATUS_PHRASES[last.status]}."
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 
     def _today(self) -> date:
         return self._clock().date()
 
-    async def _order(self, order_id_text: str) -> Order:
-        return await self._order_by_id(
-            normalize_order_id(clean_text(order_id_text, what="order number"))
-        )
-
-    async def _order_by_id(self, order_id: str) -> Order:
+    async def _order(self, call: CallerVerification, text: str, *, confirmed: bool) -> Order:
+        order_id = self.verifier.heard_order_id(call, text, confirmed=confirmed)
         order = await self._store.get_order(order_id)
         if order is None:
             raise OrderNotFound(order_id=order_id)
         return order
 
-
-def _same(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
+    @staticmethod
+    def _refusal(call: CallerVerification) -> Exception:
+        if call.locked:
+            return VerificationLocked(offer_transfer=call.offer_transfer)
+        if call.verified:
+            return NotVerified(NOT_YOUR_ORDER)
+        return NotVerified()

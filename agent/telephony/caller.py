@@ -18,7 +18,11 @@ CALL_ID = "sip.callID"
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallerInfo:
     """A phone caller. Numbers (SIP identities hold one too) stay out of repr(): log
-    `log_fields()` instead."""
+    `log_fields()` instead.
+
+    `phone_number` is whatever the caller's carrier (or a SIP provider the caller controls)
+    put in the call: it identifies an account, it never proves who is calling (SECURITY.md).
+    """
 
     identity: str = field(repr=False)
     phone_number: str | None = field(default=None, repr=False)  # E.164, None if withheld

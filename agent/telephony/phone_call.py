@@ -60,6 +60,8 @@ async def answer_phone_call(
 ) -> PhoneCall:
     """Before the greeting: look the caller up, and listen for keypad entry on the room."""
     state = session.userdata
+    state.verification.calling_number = caller.phone_number
+    state.verification.offer_transfer = bool(config.transfer_to)
     welcome = await welcome_caller(
         desk=state.desk,
         verification=state.verification,

@@ -49,7 +49,18 @@ async def test_order_status_is_grounded(
 ) -> None:
     order = await store.get_order("ACME-1042")
     assert order is not None
-    result = await session.run(user_input="Hi, where is my order A C M E ten forty two?")
+    asked = await session.run(user_input="Hi, where is my order A C M E ten forty two?")
+    asked.expect.contains_function_call(name="lookup_order")
+    await (
+        asked.expect[-1]
+        .is_message(role="assistant")
+        .judge(
+            judge,
+            intent="Reads the order number back (ACME ten forty-two) and asks the caller to "
+            "confirm it, saying nothing yet about where the order is.",
+        )
+    )
+    result = await session.run(user_input="Yes, that's right.")
     result.expect.contains_function_call(name="lookup_order")
     await (
         result.expect[-1]
@@ -95,6 +106,8 @@ async def test_return_flow(
     order = await store.get_order("ACME-1043")
     assert order is not None
     item = order.items[0]
+    verified = await session.run(user_input="My order is ACME-1043 and my ZIP code is 94110.")
+    verified.expect.contains_function_call(name="verify_caller")
     result = await session.run(
         user_input=f"I want to return the {item.product_name} from order ACME-1043, it's broken."
     )

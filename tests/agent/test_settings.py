@@ -138,3 +138,51 @@ def test_dotenv_is_read_and_environment_wins(
     assert s.agent.mode == "realtime"
     assert s.secrets.openai_api_key == "from-dotenv"
     assert s.agent.name == "from-env"
+
+
+def test_security_defaults_and_overrides() -> None:
+    shipped = load_settings(environ={}, require_keys=False)
+    assert shipped.telephony.trust_caller_id is False  # caller ID identifies, it does not prove
+    assert shipped.security.returns_need_verification is True
+    assert (shipped.security.lockout_failures, shipped.security.lockout_window_hours) == (5, 24)
+    relaxed = load_settings(
+        environ={
+            "ACME_TRUST_CALLER_ID": "true",
+            "ACME_RETURNS_NEED_VERIFICATION": "false",
+            "ACME_LOCKOUT_FAILURES": "3",
+            "ACME_LOCKOUT_WINDOW_HOURS": "1.5",
+        },
+        require_keys=False,
+    )
+    assert relaxed.telephony.trust_caller_id is True
+    assert relaxed.security.returns_need_verification is False
+    assert (relaxed.security.lockout_failures, relaxed.security.lockout_window_hours) == (3, 1.5)
+    with pytest.raises(ConfigError, match=r"^ACME_LOCKOUT_FAILURES: "):
+        load_settings(environ={"ACME_LOCKOUT_FAILURES": "0"}, require_keys=False)
+
+
+@pytest.mark.parametrize(
+    ("env", "secret"),
+    [
+        ({"ACME_STORE_URL": "mysql://acme:S3cret@db/acme"}, "S3cret"),
+        ({"ACME_STORE_URL": "postgresql://acme:S3cret@db/acme?x"}, None),  # valid: no error
+        ({"LIVEKIT_URL": "wss://user:Pa55word@lk.example.com bad"}, "Pa55word"),
+        ({"ACME_STORE_POOL_SIZE": "sk-proj-Abc123Def456Ghi789"}, "Abc123Def456Ghi789"),
+        ({"ACME_DRAIN_TIMEOUT": "0123456789abcdef0123456789abcdef01234567"}, "0123456789abcdef"),
+        (
+            {"ACME_STORE_URL": "mysql://db/acme?password=hunter2&sslmode=require"},
+            "hunter2",
+        ),
+        # A configured key pasted into the wrong variable is masked by its value.
+        ({"ACME_MODE": "my-deepgram-key-77", "DEEPGRAM_API_KEY": "my-deepgram-key-77"}, "77"),
+    ],
+)
+def test_config_errors_never_echo_secrets(env: dict[str, str], secret: str | None) -> None:
+    if secret is None:
+        load_settings(environ=env, require_keys=False)
+        return
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, require_keys=False)
+    message = str(err.value)
+    assert secret not in message, message
+    assert next(iter(env)) in message and "***" in message and "\n" not in message

@@ -55,13 +55,19 @@ texts = st.one_of(
     st.builds(lambda a, b: a + b, st.sampled_from(NASTY), st.text(max_size=20)),
 )
 optional = st.one_of(st.none(), texts)
+flags = st.booleans()
 
 TOOLS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "lookup_order": {"order_id": texts},
-    "find_orders": {"email": optional, "phone": optional},
-    "verify_caller": {"order_id": texts, "email": optional, "zip_code": optional},
-    "get_order_details": {"order_id": texts},
-    "start_return": {"order_id": texts, "item": texts, "reason": texts},
+    "lookup_order": {"order_id": texts, "confirmed": flags},
+    "find_orders": {"email": optional, "zip_code": optional},
+    "verify_caller": {
+        "order_id": optional,
+        "email": optional,
+        "zip_code": optional,
+        "confirmed": flags,
+    },
+    "get_order_details": {"order_id": texts, "confirmed": flags},
+    "start_return": {"order_id": texts, "item": texts, "reason": texts, "confirmed": flags},
     "product_info": {"query": texts},
 }
 PII = [
@@ -117,6 +123,8 @@ def test_any_arguments_give_an_answer_or_a_polite_refusal(tool: str, tmp_path: P
             if tool != "get_order_details" or is_error:
                 for secret in PII:
                     assert secret not in output
+            if tool == "get_order_details" and not is_error:  # only for the verified owner
+                assert session.userdata.verification.verified
 
         try:
             check()
@@ -127,7 +135,7 @@ def test_any_arguments_give_an_answer_or_a_polite_refusal(tool: str, tmp_path: P
     assert len(answered) >= 100  # hypothesis really ran the examples
     after = fingerprint(path)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed <= {"returns"}, changed
+    assert changed <= {"returns", "verification_events", "disclosures"}, changed
     assert set(after) == set(before)
     failures = [r for r in records if r.levelno >= logging.ERROR]
     assert not failures, [r.getMessage() for r in failures]

@@ -62,3 +62,25 @@ def test_installing_twice_adds_one_filter(json_stream: io.StringIO) -> None:
     redact_customer_data_in_logs()
     handler = logging.getLogger().handlers[-1]
     assert sum(isinstance(f, RedactCustomerData) for f in handler.filters) == 1
+
+
+def test_secrets_are_masked_on_every_line(
+    json_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "configured-openai-key-1234")
+    redact_customer_data_in_logs()
+    log = logging.getLogger("acme.store")
+    log.warning("cannot reach %s", "postgresql://acme:S3cret@db:5432/acme")
+    log.warning("store failed", extra={"url": "postgresql://acme:S3cret@db/acme", "n": 3})
+    log.warning("provider answered 401 for key %s", "configured-openai-key-1234")
+    try:
+        raise ConnectionError("could not connect to mysql://acme:S3cret@db/acme")
+    except ConnectionError:
+        log.exception("connect failed")
+    got = lines(json_stream)
+    text = json_stream.getvalue()
+    assert "S3cret" not in text and "configured-openai-key-1234" not in text
+    assert got[0]["message"] == "cannot reach postgresql://acme:***@db:5432/acme"
+    assert (got[1]["url"], got[1]["n"]) == ("postgresql://acme:***@db/acme", 3)
+    assert got[2]["message"] == "provider answered 401 for key ***"
+    assert "ConnectionError: could not connect to mysql://acme:***@db/acme" in str(got[3])

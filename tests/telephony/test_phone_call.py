@@ -1,11 +1,16 @@
-"""A phone call from a known number: greeted by name, "where's my order?" answered from the
-context without a lookup, and verified by phone for the address. Unknown numbers get neither."""
+"""A phone call from a known number. By default caller ID identifies, it does not authenticate:
+no name, no orders, no address until the caller gives one more detail, and then "where's my
+order?" is answered from what was fetched before the greeting, without a lookup. Where the operator
+trusts caller ID, the caller is greeted by name and verified by the number. Unknown numbers get
+neither."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from livekit.agents import AgentSession, JobContext, llm
@@ -19,6 +24,7 @@ from tests.scripted_llm import Call, Reply, ScriptedLLM
 from tests.telephony.livekit_fakes import JORDAN_NUMBER, sip_participant
 from tools import speech
 from tools.errors import StoreUnavailable
+from tools.models import Customer
 from tools.reconnecting_store import ReconnectingStore
 from tools.store import OrderStore
 from tools.support import SupportDesk
@@ -50,6 +56,7 @@ def scripted_model() -> ScriptedLLM:
     model.rules = [
         (r"where'?s my order", from_context),
         (r"address on (\S+?)\??$", lambda m: Call("get_order_details", {"order_id": m[1]})),
+        (r"my zip code is (\S+?)\.?$", lambda m: Call("verify_caller", {"zip_code": m[1]})),
     ]
     return model
 
@@ -74,21 +81,65 @@ async def start_phone_call(
     return phone
 
 
-async def test_known_caller_is_greeted_by_name_and_answered_without_a_lookup(
-    job: JobContext, store: OrderStore
-) -> None:
+async def jordan_and_eta(store: OrderStore) -> tuple[Customer, str]:
+    """The showcase caller and when their shipped order ACME-1042 is expected, as spoken."""
     jordan = await store.find_customer_by_phone(JORDAN_NUMBER)
     order = await store.get_order("ACME-1042")
     assert jordan is not None and order is not None and order.estimated_delivery
     assert order.customer_id == jordan.id and order.status == "shipped"
-    eta = speech.when(order.estimated_delivery, today=datetime.now(UTC).date())
+    return jordan, speech.when(order.estimated_delivery, today=datetime.now(UTC).date())
+
+
+async def test_known_number_identifies_but_discloses_nothing_until_one_more_detail(
+    job: JobContext, store: OrderStore, tmp_path: Path
+) -> None:
+    jordan, eta = await jordan_and_eta(store)
+    model = scripted_model()
+    state = CallState(desk=SupportDesk(store=store))
+    async with AgentSession[CallState](llm=model, userdata=state) as session:
+        phone = await start_phone_call(job, session, JORDAN_NUMBER)  # the shipped settings
+        assert phone.welcome.recognized and not phone.welcome.verified
+        assert state.verification.customer_id is None
+        assert state.verification.calling_number == JORDAN_NUMBER
+        told = system_text(model.requests[0])
+        assert "Jordan" not in told and "ACME-1042" not in told and "keypad" in told
+
+        result = await session.run(user_input="Hi, where's my order?")
+        reply = result.expect.next_event().is_message(role="assistant").event().item
+        assert reply.text_content == DONT_KNOW
+        details = await session.run(user_input="What's the shipping address on ACME-1042?")
+        out = details.expect.contains_function_call_output(is_error=True).event().item
+        assert jordan.street not in out.output
+
+        # The orders were fetched before the greeting: take them out of the store to prove the
+        # answer after one more detail needs no lookup.
+        with sqlite3.connect(tmp_path / "acme.db") as db:
+            owned = "SELECT order_id FROM orders WHERE customer_id = 1"
+            db.execute(f"DELETE FROM order_items WHERE order_id IN ({owned})")
+            db.execute("DELETE FROM orders WHERE customer_id = 1")
+        verified = await session.run(user_input="My zip code is 94110.")
+        out = verified.expect.contains_function_call_output(is_error=False).event().item
+        assert out.output.startswith("Thank you, Jordan; you're verified. Your 2 open orders:")
+        assert f"ACME-1042 has shipped and is expected {eta}" in out.output
+        assert (state.verification.customer_id, state.verification.method) == (1, "caller_id+zip")
+        await phone.aclose()
+
+
+async def test_trusted_caller_id_greets_by_name_and_answers_without_a_lookup(
+    job: JobContext, store: OrderStore, tmp_path: Path
+) -> None:
+    jordan, eta = await jordan_and_eta(store)
 
     model = scripted_model()
     state = CallState(desk=SupportDesk(store=store))
     async with AgentSession[CallState](llm=model, userdata=state) as session:
-        phone = await start_phone_call(job, session, JORDAN_NUMBER)
-        assert phone.welcome.recognized
-        assert (state.verification.customer_id, state.verification.method) == (jordan.id, "phone")
+        trusted = TelephonyConfig(trust_caller_id=True)
+        phone = await start_phone_call(job, session, JORDAN_NUMBER, trusted)
+        assert phone.welcome.recognized and phone.welcome.verified
+        assert (state.verification.customer_id, state.verification.method) == (
+            jordan.id,
+            "caller_id",
+        )
 
         greeting = system_text(model.requests[0])
         assert "Jordan" in greeting.rsplit("\n\n", 1)[-1]  # the greeting instruction itself
@@ -108,6 +159,16 @@ async def test_known_caller_is_greeted_by_name_and_answered_without_a_lookup(
         out = details.expect.next_event().is_function_call_output(is_error=False).event().item
         assert jordan.street in out.output
         await phone.aclose()
+    with sqlite3.connect(tmp_path / "acme.db") as db:
+        events = db.execute(
+            "SELECT outcome, method, customer_id, calling_number FROM verification_events"
+        ).fetchall()
+        heard = db.execute("SELECT fields, method FROM disclosures ORDER BY id").fetchall()
+    assert events == [("success", "caller_id", 1, JORDAN_NUMBER)]
+    assert heard == [
+        ("name", "caller_id"),
+        ("shipping_address,email,phone,card_last4", "caller_id"),
+    ]
 
 
 @pytest.mark.parametrize("number", [UNKNOWN_NUMBER, None], ids=["unknown", "withheld"])
@@ -155,32 +216,12 @@ async def test_store_trouble_gives_the_normal_greeting(job: JobContext, opener: 
     store = ReconnectingStore(opener=opener)  # type: ignore[arg-type]
     model = scripted_model()
     state = CallState(desk=SupportDesk(store=store))
-    config = TelephonyConfig(caller_lookup_timeout=0.05)
     async with AgentSession[CallState](llm=model, userdata=state) as session:
-        phone = await start_phone_call(job, session, JORDAN_NUMBER, config)
+        trusted = TelephonyConfig(caller_lookup_timeout=0.05, trust_caller_id=True)
+        phone = await start_phone_call(job, session, JORDAN_NUMBER, trusted)
         assert not phone.welcome.recognized
         assert state.verification.customer_id is None
         assert phone.welcome.greeting == load_prompt("greeting")
         result = await session.run(user_input="Hi, where's my order?")
         result.expect.next_event().is_message(role="assistant")
-        await phone.aclose()
-
-
-async def test_untrusted_caller_id_never_verifies(job: JobContext, store: OrderStore) -> None:
-    jordan = await store.find_customer_by_phone(JORDAN_NUMBER)
-    assert jordan is not None
-    model = scripted_model()
-    state = CallState(desk=SupportDesk(store=store))
-    async with AgentSession[CallState](llm=model, userdata=state) as session:
-        phone = await start_phone_call(
-            job, session, JORDAN_NUMBER, TelephonyConfig(trust_caller_id=False)
-        )
-        assert not phone.welcome.recognized
-        assert state.verification.customer_id is None
-        assert "Jordan" not in system_text(model.requests[0])
-
-        details = await session.run(user_input="What's the shipping address on ACME-1042?")
-        details.expect.next_event().is_function_call(name="get_order_details")
-        out = details.expect.next_event().is_function_call_output(is_error=True).event().item
-        assert jordan.street not in out.output
         await phone.aclose()

@@ -67,8 +67,11 @@ async def test_phone_call_gets_the_phone_agent(
     await take_phone_call(job, call=phone_call, caller=caller, settings=settings)
 
     assert {"end_call", "transfer_to_human", "lookup_order"} <= tool_names(phone_call)
-    assert "Jordan" in phone_call.agent._greeting
-    assert phone_call.session.userdata.verification.method == "phone"
+    verification = phone_call.session.userdata.verification
+    assert "Jordan" not in phone_call.agent._greeting  # caller ID identifies, it does not prove
+    assert verification.customer_id is None and verification.known is not None
+    assert (verification.call_id, verification.calling_number) == ("call-test", "+14155550142")
+    assert verification.offer_transfer
     assert isinstance(phone_call.session.stt, deepgram.STT)
     assert phone_call.session.stt._opts.model == settings.telephony.stt_model
     assert job.log_context_fields == {

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -128,3 +130,37 @@ async def pg_store(pg_database: str) -> AsyncIterator[PostgresOrderStore]:
     store = await PostgresOrderStore.open(dsn=pg_database, seed_reference=REFERENCE, max_size=4)
     yield store
     await store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def backend(request: pytest.FixtureRequest) -> PgServer | None:
+    """Runs a test on SQLite (None) and on the PostgreSQL server."""
+    return request.getfixturevalue("pg_server") if request.param == "postgres" else None
+
+
+@pytest.fixture
+async def database_url(backend: PgServer | None, tmp_path: Path) -> AsyncIterator[str]:
+    """A seeded order database of its own for one test, that any number of stores may open."""
+    if backend is None:
+        url = f"sqlite:///{tmp_path}/acme.db"
+        seeded = await SqliteOrderStore.open(path=tmp_path / "acme.db", seed_reference=REFERENCE)
+        await seeded.close()
+        yield url
+        return
+    name = await create_database_from_template(backend)
+    try:
+        yield backend.dsn(name)
+    finally:
+        await drop_database(name)
+
+
+async def fetch(url: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows of a plain SQL query on a database_url, as a security team would read them."""
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            return [tuple(r) for r in conn.execute(query).fetchall()]
+    conn = await asyncpg.connect(url, timeout=3)
+    try:
+        return [tuple(r) for r in await conn.fetch(query)]
+    finally:
+        await conn.close()

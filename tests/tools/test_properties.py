@@ -78,31 +78,32 @@ async def call(
 ) -> Any:
     match method:
         case "order_status":
-            return await desk.order_status(a)
-        case "find_orders_email":
-            return await desk.find_orders(email=a)
-        case "find_orders_phone":
-            return await desk.find_orders(phone=a, email=None)
+            return await desk.order_status(v, a, confirmed=bool(c))
+        case "find_orders":
+            return await desk.find_orders(v, email=a, zip_code=b)
         case "verify_email":
-            return await desk.verify_caller(v, order_id_text=a, email=b)
+            return await desk.verify_caller(v, order_id_text=a, email=b, confirmed=bool(c))
         case "verify_zip":
             return await desk.verify_caller(v, order_id_text=a, zip_code=b)
-        case "verify_by_phone":
-            return await desk.verify_by_phone(v, a)
+        case "verify_answers":
+            return await desk.verify_caller(v, email=a, zip_code=b)
+        case "identify_caller":
+            return await desk.identify_caller(v, a)
+        case "trust_caller_id":
+            await desk.identify_caller(v, a)
+            return await desk.trust_caller_id(v)
         case "order_details":
-            return await desk.order_details(v, a)
+            return await desk.order_details(v, a, confirmed=bool(c))
         case "start_return":
             return await desk.start_return(v, order_id_text=a, item=b, reason=c)
         case "product_info":
             return await desk.product_info(a)
-        case "open_orders_summary":
-            return await desk.open_orders_summary(a)
     raise AssertionError(method)
 
 
-METHODS = ["order_status", "find_orders_email", "find_orders_phone", "verify_email",
-           "verify_zip", "verify_by_phone", "order_details", "start_return", "product_info",
-           "open_orders_summary"]  # fmt: skip
+METHODS = ["order_status", "find_orders", "verify_email", "verify_zip", "verify_answers",
+           "identify_caller", "trust_caller_id", "order_details", "start_return",
+           "product_info"]  # fmt: skip
 
 
 def table_counts(path: Path) -> dict[str, int]:
@@ -134,18 +135,22 @@ def test_every_desk_method_answers_or_refuses(tmp_path: Path) -> None:
             except SupportError as err:
                 assert str(err)
                 return
-            if method == "verify_by_phone":
-                assert result is None or result.phone.startswith("+")
+            if method == "identify_caller":
+                assert result is None or result.customer.phone.startswith("+")
+            elif method == "trust_caller_id":
+                assert result is None or result.startswith("The caller is ")
             else:
                 assert isinstance(result, str) and result
 
         check()
         runner.run(store.close())
     after = table_counts(path)
-    assert set(after) == {"products", "customers", "orders", "order_items", "returns"}
-    assert {k: v for k, v in after.items() if k != "returns"} == {
-        k: v for k, v in before.items() if k != "returns"
+    written = {"returns", "verification_events", "disclosures"}
+    assert {"products", "customers", "orders", "order_items"} | written <= set(after)
+    assert {k: v for k, v in after.items() if k not in written} == {
+        k: v for k, v in before.items() if k not in written
     }
+    assert after["verification_events"] > 0
     assert before["orders"] == len(data.order_rows) and before["customers"] == len(data.customers)
     assert after["returns"] >= before["returns"]
 
@@ -158,6 +163,7 @@ def test_hostile_return_reasons_are_stored_as_plain_text(tmp_path: Path) -> None
         if o.delivered_at is not None and (REFERENCE - o.delivered_at).days <= 25
     )
     assert len(returnable) >= 20
+    owners = {o.order_id: o.customer_id for o in data.orders()}
     with asyncio.Runner() as runner:
         store = runner.run(SqliteOrderStore.open(path=tmp_path / "r.db", seed_reference=REFERENCE))
         desk = SupportDesk(store=store, clock=clock)
@@ -166,9 +172,10 @@ def test_hostile_return_reasons_are_stored_as_plain_text(tmp_path: Path) -> None
         @settings(max_examples=300, deadline=None)
         def check(target: tuple[str, str], reason: str) -> None:
             order_id, sku = target
+            owner = CallerVerification(customer_id=owners[order_id], method="email+zip")
             try:
                 text = runner.run(
-                    desk.start_return(None, order_id_text=order_id, item=sku, reason=reason)
+                    desk.start_return(owner, order_id_text=order_id, item=sku, reason=reason)
                 )
             except SupportError as err:
                 assert type(err).__name__ == "InvalidInput"
