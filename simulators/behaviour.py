@@ -32,6 +32,11 @@ class RealtimeBehaviour:
 class DeepgramBehaviour:
     """Deepgram live transcription."""
 
+    finals_in_pieces: bool = False
+    """True (what Deepgram does): an utterance's words come in several `is_final` results, at
+    pauses and every 1.5 s of speech. False: one final per utterance. Off by default while the
+    room tests (tests/livekit) expect one caller transcript segment per utterance; the voice
+    tests of the agent turn it on."""
     idle_timeout_s: float = 10.0
     """No audio and no KeepAlive for this long: Deepgram closes with 1011 (NET-0001)."""
     pause_split_s: float = 0.12

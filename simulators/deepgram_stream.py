@@ -1,8 +1,9 @@
 """One Deepgram live connection: how the real service cuts a caller's speech into results.
 
 - An utterance (speech until `max(segmenter end silence, endpointing)` of silence) takes the next
-  `Script.hears` text. Its words come out over time: interims every 0.3 s, then `is_final`
-  pieces, after every `FINAL_EVERY_S` of speech and at pauses (sent when speech resumes); only
+  `Script.hears` text. Its words come out over time: interims every 0.3 s, then (with
+  `Behaviour.deepgram.finals_in_pieces`) `is_final` pieces, after every `FINAL_EVERY_S` of
+  speech and at pauses (sent when speech resumes); only
   the utterance's last piece, and a piece ended by a pause at least `endpointing` long, have
   `speech_final` (none when the client turned endpointing off). `UtteranceEnd` follows when
   `utterance_end_ms` was asked for.
@@ -161,13 +162,14 @@ class LiveStream:
             return True
         if utterance.fault is not None:
             return True
-        for pause in pauses:  # a pause inside the utterance ends a piece once speech resumes
+        pieces = self._state.behaviour.deepgram.finals_in_pieces
+        for pause in pauses if pieces else []:  # a pause inside it ends a piece once speech resumes
             if pause.kind == "end" and pause.end_s > utterance.start_s:
                 utterance.pause_at_s = pause.end_s
             elif pause.kind == "start" and utterance.pause_at_s is not None:
                 pause_at_s, utterance.pause_at_s = utterance.pause_at_s, None
                 await self._piece(utterance, pause_at_s, speech_final=True)
-        if now_s - utterance.piece_start_s >= FINAL_EVERY_S:
+        if pieces and now_s - utterance.piece_start_s >= FINAL_EVERY_S:
             await self._piece(utterance, now_s, speech_final=False)
         elif (
             self._interim

@@ -204,7 +204,12 @@ def settings_for(
 async def voice_call(
     settings: Settings, *sims: ProviderSimulator, greeted: bool = True
 ) -> AsyncIterator[VoiceCall]:
-    """A started call, greeted (unless `greeted` is False) and listening; closed on exit."""
+    """A started call, greeted (unless `greeted` is False) and listening; closed on exit.
+
+    Deepgram sends each utterance in pieces, as the real service does.
+    """
+    for sim in sims:
+        sim.behaviour.deepgram.finals_in_pieces = True
     await asyncio.to_thread(prepare_store, settings)
     vad_model = await asyncio.to_thread(shared_vad, settings)
     mic, speaker = Microphone(), Loudspeaker()

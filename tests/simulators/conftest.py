@@ -76,6 +76,7 @@ def lookup_script() -> Script:
 @pytest.fixture
 async def sim() -> AsyncIterator[ProviderSimulator]:
     async with ProviderSimulator(script=lookup_script(), latency=Latency.instant()) as simulator:
+        simulator.behaviour.deepgram.finals_in_pieces = True  # as Deepgram does
         yield simulator
 
 
