@@ -4,21 +4,22 @@ Each `with_*_fallback` returns the primary unchanged when no fallback is configu
 else the framework's fallback adapter over primary then backup, tuned for a phone line: a primary
 that errors or stays silent past its timeout is abandoned at once, and probed in the background
 so it serves again once it answers (STT from the next call on: a call keeps one stream).
-Switches, recoveries and provider errors are logged on `acme.providers` with static messages
-and structured fields.
+Switches and recoveries are logged on `acme.providers` with static messages and structured
+fields; each backup's key is watched like the primaries' (agent/provider_log.py).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Literal, Protocol
 
-from livekit.agents import AgentSession, APIConnectOptions, llm, stt, tts, vad
+from livekit.agents import APIConnectOptions, llm, stt, tts, vad
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
 from livekit.agents.voice.agent_session import SessionConnectOptions
-from livekit.agents.voice.events import ErrorEvent
 from livekit.plugins import openai
 
+from agent.provider_log import KeyReports, watch_api_key
 from agent.settings import Settings
 
 logger = logging.getLogger("acme.providers")
@@ -55,7 +56,12 @@ def _chain_options(timeout: float) -> APIConnectOptions:
 
 
 def session_conn_options(settings: Settings) -> SessionConnectOptions:
-    """Per-stage connect options: the fallback timeouts where a fallback exists."""
+    """Per-stage connect options: the fallback timeouts where a fallback exists.
+
+    Speech gets `tts_timeout` even alone: Cartesia ends a failed context with `done`, which
+    the 1.8.9 plugin takes for the end of a sentence still being streamed and then waits its
+    whole attempt timeout (10 s by default) in silence before retrying.
+    """
     fb = settings.fallback
 
     def pick(stage: Stage, timeout: float) -> APIConnectOptions:
@@ -65,10 +71,13 @@ def session_conn_options(settings: Settings) -> SessionConnectOptions:
             else DEFAULT_API_CONNECT_OPTIONS
         )
 
+    tts_alone = replace(DEFAULT_API_CONNECT_OPTIONS, timeout=fb.tts_timeout)
     return SessionConnectOptions(
         stt_conn_options=pick("stt", fb.stt_timeout),
         llm_conn_options=pick("llm", fb.llm_timeout),
-        tts_conn_options=pick("tts", fb.tts_timeout),
+        tts_conn_options=_chain_options(fb.tts_timeout)
+        if fallback_enabled(settings, "tts")
+        else tts_alone,
     )
 
 
@@ -80,7 +89,11 @@ def realtime_conn_options(settings: Settings) -> APIConnectOptions:
 
 
 def with_stt_fallback(
-    primary: stt.STT[Any], settings: Settings, *, vad_model: vad.VAD | None
+    primary: stt.STT[Any],
+    settings: Settings,
+    *,
+    vad_model: vad.VAD | None,
+    reports: KeyReports | None = None,
 ) -> stt.STT[Any]:
     """Deepgram, then OpenAI transcription of each VAD-detected utterance."""
     if not fallback_enabled(settings, "stt"):
@@ -95,6 +108,7 @@ def with_stt_fallback(
         api_key=settings.secrets.openai_api_key,
         base_url=_given(settings.openai.base_url),
     )
+    _watch(backup, "OPENAI_API_KEY", reports)
     adapter = stt.FallbackAdapter(
         [primary, backup],
         vad=vad_model,
@@ -105,7 +119,9 @@ def with_stt_fallback(
     return adapter
 
 
-def with_llm_fallback(primary: llm.LLM[Any], settings: Settings) -> llm.LLM[Any]:
+def with_llm_fallback(
+    primary: llm.LLM[Any], settings: Settings, *, reports: KeyReports | None = None
+) -> llm.LLM[Any]:
     """The primary chat model, then a second model (same endpoint, or its own)."""
     if not fallback_enabled(settings, "llm"):
         return primary
@@ -117,6 +133,7 @@ def with_llm_fallback(primary: llm.LLM[Any], settings: Settings) -> llm.LLM[Any]
         base_url=_given(fb.llm_base_url or settings.llm_base_url),
         temperature=settings.llm.temperature,
     )
+    _watch(backup, "ACME_FALLBACK_LLM_API_KEY" if key else "OPENAI_API_KEY", reports)
     # A reply that already started is not restarted on the backup: the caller heard its start.
     adapter = llm.FallbackAdapter(
         [primary, backup],
@@ -128,7 +145,9 @@ def with_llm_fallback(primary: llm.LLM[Any], settings: Settings) -> llm.LLM[Any]
     return adapter
 
 
-def with_tts_fallback(primary: tts.TTS[Any], settings: Settings) -> tts.TTS[Any]:
+def with_tts_fallback(
+    primary: tts.TTS[Any], settings: Settings, *, reports: KeyReports | None = None
+) -> tts.TTS[Any]:
     """Cartesia, then OpenAI speech (raw PCM: nothing to decode)."""
     if not fallback_enabled(settings, "tts"):
         return primary
@@ -140,6 +159,7 @@ def with_tts_fallback(primary: tts.TTS[Any], settings: Settings) -> tts.TTS[Any]
         base_url=_given(settings.openai.base_url),
         response_format="pcm",
     )
+    _watch(backup, "OPENAI_API_KEY", reports)
     # The per-attempt timeout is the session's tts_conn_options (session_conn_options).
     adapter = tts.FallbackAdapter([primary, backup], max_retry_per_tts=_RETRIES_BEFORE_SWITCH)
     adapter.on("tts_availability_changed", _log_availability("tts"))
@@ -174,25 +194,6 @@ def realtime_chain(settings: Settings, *, build: RealtimeBuilder) -> llm.Realtim
     return adapter
 
 
-def log_provider_errors(session: AgentSession[Any]) -> None:
-    """Log every provider error the session reports, and whether the call can go on."""
-
-    @session.on("error")
-    def _on_error(ev: ErrorEvent) -> None:
-        err = ev.error
-        recoverable = bool(getattr(err, "recoverable", False))
-        fields = {
-            "source": getattr(ev.source, "label", type(ev.source).__name__),
-            "kind": getattr(err, "type", "unknown"),
-            "error": type(getattr(err, "error", err)).__name__,
-            "recoverable": recoverable,
-        }
-        if recoverable:
-            logger.warning("provider error, call continues", extra=fields)
-        else:
-            logger.error("provider error", extra=fields)
-
-
 def _log_availability(stage: Stage) -> Any:
     def on_change(ev: Any) -> None:
         instance = getattr(ev, "realtime_model" if stage == "realtime" else stage)
@@ -203,6 +204,11 @@ def _log_availability(stage: Stage) -> Any:
             logger.warning("provider failed, using fallback", extra=fields)
 
     return on_change
+
+
+def _watch(instance: Any, variable: str, reports: KeyReports | None) -> None:
+    if reports is not None:
+        watch_api_key(instance, variable, reports)
 
 
 def _given(value: str) -> NotGivenOr[str]:

@@ -15,13 +15,15 @@ from agent.call import build_call
 from agent.logging_setup import redact_customer_data_in_logs
 from agent.records.worker import WorkerRecords
 from agent.session_factory import load_vad
-from agent.settings import ConfigError, Settings, load_settings
+from agent.settings import ConfigError, Settings, export_env_file, load_settings
 from agent.telephony.audio import caller_room_options
 from agent.telephony.caller import sip_caller
 from agent.telephony.phone_call import take_phone_call
 from agent.worker_options import configured_server_options
 
 COMMANDS_NEEDING_KEYS = {"console", "dev", "start", "connect"}
+
+export_env_file()  # before the server reads its options: .env reaches the framework too
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -74,7 +76,7 @@ async def entrypoint(ctx: JobContext) -> None:
 def main() -> None:
     command = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
     try:
-        load_settings(require_keys=command in COMMANDS_NEEDING_KEYS)
+        load_settings(require_keys=command in COMMANDS_NEEDING_KEYS, command=command)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from livekit.agents import AgentSession, APIConnectOptions, TurnHandlingOptions, llm, stt, tts, vad
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
@@ -12,8 +12,8 @@ from livekit.plugins import cartesia, deepgram, openai, silero
 from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
 
 from agent.acme_agent import CallState
+from agent.behaviors.provider_errors import apologize_for_lost_turns
 from agent.fallbacks import (
-    log_provider_errors,
     realtime_chain,
     realtime_conn_options,
     session_conn_options,
@@ -21,10 +21,11 @@ from agent.fallbacks import (
     with_stt_fallback,
     with_tts_fallback,
 )
-from agent.realtime_guard import TolerantRealtimeModel
+from agent.provider_log import KeyReports, log_provider_errors, watch_api_key
 from agent.settings import Settings, VadConfig
 
 PHONE_KEYWORD_BOOST = 2.0
+_T = TypeVar("_T", stt.STT[Any], llm.LLM[Any], tts.TTS[Any])
 
 
 def load_vad(config: VadConfig) -> vad.VAD:
@@ -43,8 +44,14 @@ def build_session(
     """Build the AgentSession for the configured mode, with its turn handling.
 
     `phone`: the caller is on a phone line (SIP), so speech recognition uses [telephony].
+    In the realtime modes only the Realtime server ends the caller's turns (and barges in):
+    turn detection is `realtime_llm`, so the local VAD just times the caller's speech (for
+    latency figures). Left to choose, the framework would also commit each turn locally from
+    the VAD, and in 1.8.9 that late local commit cancels a reply still waiting on its tool,
+    leaving the call silent.
     """
     components: dict[str, Any]
+    reports = KeyReports()
     match settings.agent.mode:
         case "realtime":
             components = {
@@ -57,25 +64,44 @@ def build_session(
                 "llm": realtime_chain(
                     settings, build=partial(build_realtime, settings, modalities=["text"])
                 ),
-                "tts": with_tts_fallback(build_tts(settings), settings),
+                "tts": with_tts_fallback(
+                    _watched(build_tts(settings), "CARTESIA_API_KEY", reports),
+                    settings,
+                    reports=reports,
+                ),
             }
         case "pipeline":
             components = {
                 "stt": with_stt_fallback(
-                    build_stt(settings, phone=phone), settings, vad_model=vad_model
+                    _watched(build_stt(settings, phone=phone), "DEEPGRAM_API_KEY", reports),
+                    settings,
+                    vad_model=vad_model,
+                    reports=reports,
                 ),
-                "llm": with_llm_fallback(build_llm(settings), settings),
-                "tts": with_tts_fallback(build_tts(settings), settings),
+                "llm": with_llm_fallback(
+                    _watched(build_llm(settings), "OPENAI_API_KEY", reports),
+                    settings,
+                    reports=reports,
+                ),
+                "tts": with_tts_fallback(
+                    _watched(build_tts(settings), "CARTESIA_API_KEY", reports),
+                    settings,
+                    reports=reports,
+                ),
             }
+    turn_handling = build_turn_handling(settings)
+    if settings.agent.mode != "pipeline":
+        turn_handling["turn_detection"] = "realtime_llm"
     session = AgentSession[CallState](
         **components,
         vad=vad_model,
-        turn_handling=build_turn_handling(settings),
+        turn_handling=turn_handling,
         max_tool_steps=settings.agent.max_tool_steps,
         userdata=userdata,
         conn_options=session_conn_options(settings),
     )
-    log_provider_errors(session)
+    log_provider_errors(session, reports)
+    apologize_for_lost_turns(session)
     return session
 
 
@@ -121,7 +147,7 @@ def build_realtime(
             create_response=True,
             interrupt_response=True,
         )
-    return TolerantRealtimeModel(
+    return openai.realtime.RealtimeModel(
         model=model or rt.model,
         voice=rt.voice,
         modalities=modalities,
@@ -168,6 +194,11 @@ def build_tts(settings: Settings) -> tts.TTS[Any]:
         api_key=settings.secrets.cartesia_api_key,
         **_endpoint(cfg.base_url),
     )
+
+
+def _watched(instance: _T, variable: str, reports: KeyReports) -> _T:
+    watch_api_key(instance, variable, reports)
+    return instance
 
 
 def _endpoint(base_url: str) -> dict[str, Any]:

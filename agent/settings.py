@@ -5,23 +5,31 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agent.endpoints import cartesia_base_url, deepgram_base_url, openai_base_url
 from agent.telephony.numbers import transfer_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config" / "settings.toml"
+ENV_FILE_VAR = "ACME_ENV_FILE"  # another .env than the project's
+LIVEKIT_COMMANDS = ("dev", "start", "connect")  # worker commands that reach a LiveKit server
 
 Mode = Literal["realtime", "pipeline", "realtime_text"]
 
 
 class ConfigError(Exception):
     """Bad configuration: the message is one line naming the field or environment variable."""
+
+
+def _url_shape(check: Callable[[str], str], *fields: str) -> Any:
+    """A validator putting a provider base URL in the shape its plugin wants (agent/endpoints)."""
+    return field_validator(*fields)(classmethod(lambda cls, value: check(value)))
 
 
 class _Section(BaseModel):
@@ -91,6 +99,8 @@ class RealtimeConfig(_Section):
 class OpenAIConfig(_Section):
     base_url: str = ""
 
+    _shape = _url_shape(openai_base_url, "base_url")
+
 
 class SttConfig(_Section):
     model: str = Field(default="nova-3", min_length=1)
@@ -98,17 +108,23 @@ class SttConfig(_Section):
     keyterms: tuple[str, ...] = ()
     base_url: str = ""
 
+    _shape = _url_shape(deepgram_base_url, "base_url")
+
 
 class LlmConfig(_Section):
     model: str = Field(default="gpt-4.1-mini", min_length=1)
     base_url: str = ""
     temperature: float = Field(default=0.4, ge=0.0, le=2.0)
 
+    _shape = _url_shape(openai_base_url, "base_url")
+
 
 class TtsConfig(_Section):
     model: str = Field(default="sonic-3", min_length=1)
     voice: str = Field(default="f786b574-daa5-4673-aa0c-cbe3e8534c02", min_length=1)
     base_url: str = ""
+
+    _shape = _url_shape(cartesia_base_url, "base_url")
 
 
 class TelephonyConfig(_Section):
@@ -163,6 +179,8 @@ class FallbackConfig(_Section):
     llm_timeout: float = Field(default=2.5, gt=0.0, le=30.0)
     tts_timeout: float = Field(default=2.0, gt=0.0, le=30.0)
     realtime_timeout: float = Field(default=3.0, gt=0.0, le=30.0)
+
+    _shape = _url_shape(openai_base_url, "llm_base_url", "realtime_base_url")
 
 
 class LiveKitConfig(_Section):
@@ -220,6 +238,7 @@ class Settings(_Section):
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_MODE": ("agent", "mode"),
     "ACME_AGENT_NAME": ("agent", "name"),
+    "LIVEKIT_AGENT_NAME": ("agent", "name"),  # the framework's own name for the same setting
     "ACME_PROMPT": ("agent", "prompt"),
     "ACME_STORE_URL": ("store", "url"),
     "ACME_STORE_POOL_SIZE": ("store", "pool_size"),
@@ -282,10 +301,13 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     dotenv_path: Path | None = None,
     require_keys: bool = True,
+    command: str = "",
 ) -> Settings:
     """Read the settings file, apply .env and environment overrides, validate, freeze.
 
-    Raises ConfigError with a one-line message naming the field or variable at fault.
+    `command` is the worker command about to run: `dev`, `start` and `connect` also need the
+    LiveKit server and its credentials. Raises ConfigError with a one-line message naming the
+    field or variable at fault.
     """
     env = _environment(environ, dotenv_path)
     path = Path(env.get("ACME_CONFIG") or config_path or DEFAULT_CONFIG)
@@ -296,6 +318,8 @@ def load_settings(
             section_data = data.setdefault(section, {})
             if not isinstance(section_data, dict):
                 raise ConfigError(f"{path.name}: [{section}] must be a table")
+            if (section, key) in origin and section_data[key] != env[var]:
+                raise ConfigError(f"{origin[(section, key)]} and {var} disagree: set one of them")
             section_data[key] = env[var]
             origin[(section, key)] = var
     data["secrets"] = {field: env.get(var, "") for var, field in SECRET_VARS.items()}
@@ -311,7 +335,25 @@ def load_settings(
         for var, fallback in fallback_keys(settings):
             if not env.get(var, "").strip():
                 raise ConfigError(f"{var} is required for the {fallback} fallback")
+    if command in LIVEKIT_COMMANDS:
+        for var in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
+            if not env.get(var, "").strip():
+                raise ConfigError(f"{var} is required for {command}")
     return settings
+
+
+def env_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The .env file: `ACME_ENV_FILE`, else the project's."""
+    value = (os.environ if environ is None else environ).get(ENV_FILE_VAR, "")
+    return Path(value) if value else ROOT / ".env"
+
+
+def export_env_file() -> None:
+    """Put the .env file's variables into the process environment (the real environment wins),
+    so the framework reads them too: LIVEKIT_LOG_LEVEL, LIVEKIT_AGENT_NAME, LIVEKIT_URL, ..."""
+    for key, value in dotenv_values(env_file()).items():
+        if value is not None:
+            os.environ.setdefault(key, value)
 
 
 def fallback_keys(settings: Settings) -> list[tuple[str, str]]:
@@ -334,7 +376,7 @@ def fallback_keys(settings: Settings) -> list[tuple[str, str]]:
 def _environment(environ: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
     if environ is not None:
         return dict(environ)
-    env = {k: v for k, v in dotenv_values(dotenv_path or ROOT / ".env").items() if v is not None}
+    env = {k: v for k, v in dotenv_values(dotenv_path or env_file()).items() if v is not None}
     env.update(os.environ)  # the real environment wins over .env
     return env
 

@@ -7,9 +7,18 @@ endpointing takes its minimum delay instead of sometimes waiting the 2.5 s maxim
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from simulators import Conversation, Latency, Reply, Script, on_tool_result
+from simulators import (
+    Conversation,
+    Latency,
+    Reply,
+    Script,
+    on_instructions,
+    on_tool_result,
+    on_user_says,
+)
 from simulators.script import ScriptedRule
 
 GREETING = "Hi, this is Ava from Acme. How can I help?"
@@ -50,6 +59,42 @@ def benchmark_latency() -> Latency:
     )
 
 
+_NUMBER_WORD = (
+    r"(?:\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)"
+)
+ORDER_NUMBER = re.compile(
+    r"\b(?P<typed>[A-Za-z]{2,}-\d{2,}|\d{3,})\b"
+    rf"|\border\s+(?:(?:number|no\.?|id|\#)\s*)?"
+    rf"(?P<spoken>(?:acme[\s-]+)?{_NUMBER_WORD}(?:[\s,-]+{_NUMBER_WORD})+)\b",
+    re.IGNORECASE,
+)
+"""An order number typed ("ACME-1042", "55512") or spoken after "order" ("acme ten forty two")."""
+
+
+def lookup_order_when_mentioned() -> ScriptedRule:
+    """An order number in the caller's last turn calls `lookup_order(order_id=...)`.
+
+    `order_id` is the words as heard; the agent's tool normalises spoken forms.
+    """
+    return on_user_says(ORDER_NUMBER).call_tool(
+        "lookup_order", lambda m: {"order_id": m["typed"] or m["spoken"]}
+    )
+
+
+def say_as_instructed() -> ScriptedRule:
+    """The model says the sentence our agent asks a speech-to-speech model to read out
+    (agent.say: apologies, transfer and goodbye sentences)."""
+    return on_instructions(r"Say exactly this sentence and nothing else: (.+)$").say(r"\1")
+
+
+def acme_script() -> Script:
+    """The model reads out sentences it is told to, looks up any order number it hears and
+    reads the tool's answer back."""
+    return Script(rules=[say_as_instructed(), lookup_order_when_mentioned()])
+
+
 def greet(conversation: Conversation) -> Reply | None:
     """The model's greeting: a reply requested before the caller has said anything."""
     if any(m.role in ("user", "tool") for m in conversation.messages):
@@ -66,4 +111,7 @@ def tracking_answer() -> ScriptedRule:
 
 def support_script() -> Script:
     """Greeting, order lookups answered with the tracking number, a short answer otherwise."""
-    return Script(rules=[greet, tracking_answer()], default_answer=NO_TOOL_ANSWER)
+    return Script(
+        rules=[say_as_instructed(), greet, tracking_answer(), lookup_order_when_mentioned()],
+        default_answer=NO_TOOL_ANSWER,
+    )

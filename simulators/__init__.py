@@ -7,6 +7,7 @@ from .audio import (
     synthesize,
     synthesize_async,
 )
+from .behaviour import Behaviour, DeepgramBehaviour, RealtimeBehaviour
 from .faults import FaultKind, Faults, Stage
 from .latency import Latency
 from .record import (
@@ -26,18 +27,22 @@ from .script import (
     ToolCall,
     always,
     named_script,
+    on_instructions,
     on_tool_result,
     on_user_says,
 )
 from .server import ProviderSimulator, SimulatorThread
 
 __all__ = [
+    "Behaviour",
     "Conversation",
+    "DeepgramBehaviour",
     "FaultKind",
     "Faults",
     "Latency",
     "Message",
     "ProviderSimulator",
+    "RealtimeBehaviour",
     "RealtimeSession",
     "Received",
     "Reply",
@@ -54,6 +59,7 @@ __all__ = [
     "TtsRequest",
     "always",
     "named_script",
+    "on_instructions",
     "on_tool_result",
     "on_user_says",
     "speech_duration_s",

@@ -17,7 +17,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     defaults = Latency()
     parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
     parser.add_argument("--port", type=int, default=8900, help="0 picks a free port")
-    parser.add_argument("--script", choices=sorted(SCRIPTS), default="default")
+    parser.add_argument(
+        "--script",
+        default="default",
+        help=f"one of {sorted(SCRIPTS)}, or module:function returning a Script",
+    )
     parser.add_argument(
         "--hears",
         action="append",

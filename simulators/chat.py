@@ -8,8 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import FaultKind
+from .chat_checks import bad_request
+from .chat_stream import Streamer, usage
+from .faults import GENERIC_FAULTS, PROVIDER_FAULTS, FaultKind
 from .log import logger
+from .provider_errors import openai_unauthorized, request_key
 from .record import ToolResult
 from .script import Conversation, Message, Reply, ToolCall, count_tokens, split_tokens
 from .state import SimState
@@ -92,7 +95,16 @@ class ChatCompletions:
                 )
                 state.received.add_tool_result(result)
 
-        fault = state.faults.take("llm")
+        if not state.behaviour.key_accepted("openai", key := request_key(request, "openai")):
+            return openai_unauthorized(key)
+        fault = state.faults.take("llm", GENERIC_FAULTS | PROVIDER_FAULTS["llm"])
+        refused = bad_request(
+            body,
+            context_tokens=state.behaviour.llm_context_tokens,
+            force_context=fault == "context_length",
+        )
+        if refused is not None:
+            return refused
         if fault in ("http_500", "http_429"):
             return _error_response(fault, retry_after_s=state.faults.retry_after_s)
         if fault == "stall":
@@ -105,7 +117,7 @@ class ChatCompletions:
         logger.debug("chat completion", extra={"text": reply.text, "calls": len(reply.tool_calls)})
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return await _Streamer(
+            return await Streamer(
                 state=state, request=request, body=body, include_usage=include_usage
             ).run(reply, prompt_tokens, fault)
         await state.sleep(
@@ -135,19 +147,6 @@ def _error_response(kind: FaultKind, *, retry_after_s: int) -> web.Response:
     return web.json_response({"error": error}, status=500)
 
 
-def _usage(prompt_tokens: int, reply: Reply) -> dict[str, Any]:
-    completion = count_tokens(reply.text) + sum(
-        count_tokens(c.name + json.dumps(dict(c.arguments))) for c in reply.tool_calls
-    )
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion,
-        "total_tokens": prompt_tokens + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
-    }
-
-
 def _completion(
     state: SimState, body: dict[str, Any], reply: Reply, prompt_tokens: int
 ) -> dict[str, Any]:
@@ -174,99 +173,5 @@ def _completion(
                 "finish_reason": "tool_calls" if reply.tool_calls else "stop",
             }
         ],
-        "usage": _usage(prompt_tokens, reply),
+        "usage": usage(prompt_tokens, reply),
     }
-
-
-class _Streamer:
-    """Writes one streamed completion as `chat.completion.chunk` Server-Sent Events."""
-
-    def __init__(
-        self, *, state: SimState, request: web.Request, body: dict[str, Any], include_usage: bool
-    ) -> None:
-        self._state = state
-        self._request = request
-        self._include_usage = include_usage
-        self._id = state.new_id("chatcmpl")
-        self._model = str(body.get("model", MODELS[0]))
-        self._resp = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-cache",
-                "x-request-id": self._id,
-            }
-        )
-
-    def _chunk(self, choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        return {
-            "id": self._id,
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": self._model,
-            "system_fingerprint": "fp_simulator",
-            "choices": choices,
-            **extra,
-        }
-
-    def _delta(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
-        return self._chunk(
-            [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
-        )
-
-    async def _send(self, payload: dict[str, Any] | str) -> None:
-        data = payload if isinstance(payload, str) else json.dumps(payload)
-        await self._resp.write(f"data: {data}\n\n".encode())
-
-    async def run(
-        self, reply: Reply, prompt_tokens: int, fault: FaultKind | None
-    ) -> web.StreamResponse:
-        state, latency = self._state, self._state.latency
-        await self._resp.prepare(self._request)
-        await state.sleep(latency.llm_ttft_s)
-        await self._send(self._delta({"role": "assistant", "content": ""}))
-        if fault == "malformed":
-            await self._send("{this is not json")
-            await self._send("[DONE]")
-            return self._resp
-
-        pieces: list[dict[str, Any]] = [{"content": tok} for tok in split_tokens(reply.text)]
-        for index, call in enumerate(reply.tool_calls):
-            pieces.append(
-                {
-                    "tool_calls": [
-                        {
-                            "index": index,
-                            "id": state.new_id("call"),
-                            "type": "function",
-                            "function": {"name": call.name, "arguments": ""},
-                        }
-                    ]
-                }
-            )
-            for frag in split_tokens(json.dumps(dict(call.arguments))):
-                pieces.append({"tool_calls": [{"index": index, "function": {"arguments": frag}}]})
-
-        for i, delta in enumerate(pieces):
-            if fault == "close_mid_stream" and i >= max(1, len(pieces) // 2):
-                _drop(self._request)
-                return self._resp
-            if i:
-                await state.sleep(latency.token_interval_s())
-            await self._send(self._delta(delta))
-        if fault == "close_mid_stream":
-            _drop(self._request)
-            return self._resp
-
-        finish = "tool_calls" if reply.tool_calls else "stop"
-        await self._send(self._delta({}, finish_reason=finish))
-        if self._include_usage:
-            await self._send(self._chunk([], usage=_usage(prompt_tokens, reply)))
-        await self._send("[DONE]")
-        await self._resp.write_eof()
-        return self._resp
-
-
-def _drop(request: web.Request) -> None:
-    """Cut the TCP connection without terminating the chunked body."""
-    if request.transport is not None:
-        request.transport.abort()

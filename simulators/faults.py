@@ -11,6 +11,22 @@ Where each kind fires:
 - `malformed`: the next answer carries a non-JSON frame (and, for stt, a `Results` message
   missing its `channel`).
 
+Provider-specific kinds (`PROVIDER_FAULTS` says which stage takes which), each shaped like the
+real service's message:
+- realtime: `response_failed` (`response.done` status failed, a server error),
+  `rate_limited` (status failed, `inference_rate_limit_exceeded`, after `rate_limits.updated`
+  shows none left), `response_incomplete` (status incomplete, `max_output_tokens`, the text cut
+  short), `server_error_event` (an `error` event of type `server_error`, then the response
+  fails), `invalid_request` (the next client `response.create` is refused with an
+  `invalid_request_error` naming its event id), `transcription_failed` (the caller's
+  transcription `.failed`), `session_expired` (`error` `session_expired`, then close 1001).
+- llm: `error_mid_stream` (an SSE `error` object after part of the answer), `length` and
+  `content_filter` (the answer cut short with that `finish_reason`), `refusal` (refusal deltas,
+  no content), `context_length` (400 `context_length_exceeded`, as for an over-long request).
+- stt: `noise` (a `SpeechStarted` on the next audio, and no words after it).
+- tts: `context_error` (the next context gets an `error` message with `status_code` 500 and
+  `done: true`, and no audio).
+
 Stages `stt` and `tts` are Deepgram and Cartesia; `openai_stt` and `openai_tts` are the OpenAI
 `/v1/audio/transcriptions` and `/v1/audio/speech` routes (the STT and TTS fallbacks), so one
 simulator can fail a primary while its fallback keeps answering.
@@ -25,10 +41,55 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 Stage = Literal["llm", "realtime", "stt", "tts", "openai_stt", "openai_tts"]
-FaultKind = Literal["http_500", "http_429", "close_mid_stream", "stall", "malformed"]
+FaultKind = Literal[
+    "http_500",
+    "http_429",
+    "close_mid_stream",
+    "stall",
+    "malformed",
+    "response_failed",
+    "rate_limited",
+    "response_incomplete",
+    "server_error_event",
+    "invalid_request",
+    "transcription_failed",
+    "session_expired",
+    "error_mid_stream",
+    "length",
+    "content_filter",
+    "refusal",
+    "context_length",
+    "noise",
+    "context_error",
+]
 
 STAGES: tuple[Stage, ...] = get_args(Stage)
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+GENERIC_FAULTS: frozenset[FaultKind] = frozenset(
+    {"http_500", "http_429", "close_mid_stream", "stall", "malformed"}
+)
+PROVIDER_FAULTS: dict[Stage, frozenset[FaultKind]] = {
+    "realtime": frozenset(
+        {
+            "response_failed",
+            "rate_limited",
+            "response_incomplete",
+            "server_error_event",
+            "invalid_request",
+            "transcription_failed",
+            "session_expired",
+        }
+    ),
+    "llm": frozenset({"error_mid_stream", "length", "content_filter", "refusal", "context_length"}),
+    "stt": frozenset({"noise"}),
+    "tts": frozenset({"context_error"}),
+    "openai_stt": frozenset(),
+    "openai_tts": frozenset(),
+}
+RESPONSE_FAULTS: frozenset[FaultKind] = frozenset(
+    {"response_failed", "rate_limited", "response_incomplete", "server_error_event"}
+)
+"""Realtime faults that change how one response ends."""
 HANDSHAKE_FAULTS: frozenset[FaultKind] = frozenset({"http_500", "http_429"})
 STREAM_FAULTS: frozenset[FaultKind] = frozenset({"close_mid_stream", "malformed"})
 
@@ -50,14 +111,16 @@ class Faults:
 
     def inject(self, stage: Stage, kind: FaultKind, times: int = 1) -> None:
         """Arm `kind` for the next `times` opportunities of `stage`."""
-        if stage not in STAGES or kind not in FAULT_KINDS:
+        if stage not in STAGES or kind not in GENERIC_FAULTS | PROVIDER_FAULTS[stage]:
             raise ValueError(f"unknown fault {stage!r}/{kind!r}")
         if times < 1:
             raise ValueError("times must be >= 1")
         with self._lock:
             self._armed[stage].append(_Armed(kind=kind, remaining=times))
 
-    def take(self, stage: Stage, allowed: Collection[FaultKind] = FAULT_KINDS) -> FaultKind | None:
+    def take(
+        self, stage: Stage, allowed: Collection[FaultKind] = GENERIC_FAULTS
+    ) -> FaultKind | None:
         """Consume the first armed fault of `stage` whose kind is in `allowed`."""
         with self._lock:
             for armed in self._armed[stage]:

@@ -21,10 +21,13 @@ class Latency:
     """Audio pacing: 1.0 sends audio in real time, 0 sends it as fast as possible."""
     realtime_first_audio_s: float = 0.3
     """Delay between `response.created` and the first Realtime output."""
+    realtime_transcript_s: float = 0.5
+    """Delay between a Realtime turn's commit and the caller's transcript (it is transcribed
+    alongside the response, by another model)."""
     realtime_transcript_late_s: float = 0.0
-    """When above 0, the caller's Realtime transcription comes this much later than
-    `stt_final_s`, and the response does not wait for it (as the real API may answer, tools
-    included, before the transcription arrives)."""
+    """Extra delay on top of `realtime_transcript_s`: a transcription that arrives well after the
+    response (tools included) has finished; above 0, no response waits for it, even with
+    `Behaviour.realtime.transcript_before_response`."""
 
     @classmethod
     def instant(cls) -> Latency:
@@ -36,6 +39,7 @@ class Latency:
             tts_ttfb_s=0.0,
             tts_realtime_factor=0.0,
             realtime_first_audio_s=0.0,
+            realtime_transcript_s=0.0,
         )
 
     def token_interval_s(self) -> float:

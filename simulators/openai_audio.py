@@ -19,6 +19,7 @@ from aiohttp import web
 from .audio import iter_chunks, speech_duration_s, synthesize_async
 from .faults import FaultKind
 from .log import logger
+from .provider_errors import openai_unauthorized, request_key
 from .record import TranscriptionRequest, TtsRequest
 from .state import SimState
 
@@ -42,6 +43,8 @@ class OpenAIAudio:
 
     async def transcriptions(self, request: web.Request) -> web.StreamResponse:
         state = self._state
+        if not state.behaviour.key_accepted("openai", key := request_key(request, "openai")):
+            return openai_unauthorized(key)
         form = await request.post()
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
@@ -82,6 +85,8 @@ class OpenAIAudio:
 
     async def speech(self, request: web.Request) -> web.StreamResponse:
         state = self._state
+        if not state.behaviour.key_accepted("openai", key := request_key(request, "openai")):
+            return openai_unauthorized(key)
         body: dict[str, Any] = await request.json()
         response_format = str(body.get("response_format", "mp3"))
         if response_format not in PCM_FORMATS:

@@ -1,60 +1,17 @@
-"""OpenAI Realtime simulator: session config, conversation items, server VAD and responses."""
+"""OpenAI Realtime simulator: the `/v1/realtime` WebSocket handshake (key, faults)."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
-from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from .faults import HANDSHAKE_FAULTS, STREAM_FAULTS
-from .realtime_input import SAMPLE_RATE, InputAudio
-from .realtime_items import ItemStore
-from .realtime_response import Response, ResponseIO
-from .record import RealtimeSession, ToolResult
-from .state import SimState, TaskGroup
+from .faults import HANDSHAKE_FAULTS
+from .provider_errors import openai_invalid_key, request_key
+from .realtime_connection import Connection
+from .state import SimState
 
-
-def _default_session(model: str, session_id: str) -> dict[str, Any]:
-    pcm = {"type": "audio/pcm", "rate": SAMPLE_RATE}
-    return {
-        "type": "realtime",
-        "object": "realtime.session",
-        "id": session_id,
-        "model": model,
-        "output_modalities": ["audio"],
-        "instructions": "",
-        "tools": [],
-        "tool_choice": "auto",
-        "max_output_tokens": "inf",
-        "audio": {
-            "input": {
-                "format": pcm,
-                "transcription": None,
-                "noise_reduction": None,
-                "turn_detection": {
-                    "type": "server_vad",
-                    "threshold": 0.5,
-                    "prefix_padding_ms": 300,
-                    "silence_duration_ms": 500,
-                    "create_response": True,
-                    "interrupt_response": True,
-                },
-            },
-            "output": {"format": pcm, "voice": "marin", "speed": 1.0},
-        },
-    }
-
-
-def _merge(into: dict[str, Any], update: dict[str, Any]) -> None:
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
+INVALID_KEY_CLOSE = 3000
 
 
 class OpenAIRealtime:
@@ -77,229 +34,24 @@ class OpenAIRealtime:
             return web.json_response({"error": {"message": f"simulated {fault}"}}, status=status)
         ws = web.WebSocketResponse(heartbeat=None, max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
+        key = request_key(request, "openai")
+        if not state.behaviour.key_accepted("openai", key):
+            # The real API upgrades the socket first, then refuses the key on it.
+            error = openai_invalid_key(key)
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "type": "error",
+                        "event_id": state.new_id("event"),
+                        "error": {**error, "event_id": None},
+                    }
+                )
+            )
+            await ws.close(code=INVALID_KEY_CLOSE, message=b"invalid_request_error.invalid_api_key")
+            return ws
         state.websockets.add(ws)
         try:
-            await _Connection(state=state, ws=ws, query=dict(request.query)).run()
+            await Connection(state=state, ws=ws, query=dict(request.query)).run()
         finally:
             state.websockets.discard(ws)
         return ws
-
-
-class _Connection:
-    """One Realtime session."""
-
-    def __init__(
-        self, *, state: SimState, ws: web.WebSocketResponse, query: dict[str, str]
-    ) -> None:
-        self._state = state
-        self._ws = ws
-        self._session = _default_session(query.get("model", "gpt-realtime"), state.new_id("sess"))
-        self._record = RealtimeSession(query=query, session=self._session)
-        state.received.realtime_sessions.append(self._record)
-        self._items = ItemStore()
-        self._tasks = TaskGroup()
-        self._input = InputAudio(
-            state=state, send=self._send, items=self._items, record=self._record, tasks=self._tasks
-        )
-        self._response: Response | None = None
-        self._response_task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
-        self._io = ResponseIO(
-            state=state,
-            send=self._send,
-            send_raw=self._send_raw,
-            drop=self._drop,
-            items=self._items,
-        )
-        self._apply_session()
-
-    async def _send(self, event: dict[str, Any]) -> None:
-        await self._send_raw(json.dumps({"event_id": self._state.new_id("event"), **event}))
-
-    async def _send_raw(self, data: str) -> None:
-        async with self._lock:
-            if not self._ws.closed:
-                await self._ws.send_str(data)
-
-    async def _drop(self) -> None:
-        await self._ws.close(code=aiohttp.WSCloseCode.INTERNAL_ERROR)
-
-    async def _error(self, code: str, message: str, event_id: str | None) -> None:
-        await self._send(
-            {
-                "type": "error",
-                "error": {
-                    "type": "invalid_request_error",
-                    "code": code,
-                    "message": message,
-                    "param": None,
-                    "event_id": event_id,
-                },
-            }
-        )
-
-    def _apply_session(self) -> None:
-        self._input.configure(self._turn_detection)
-        self._input.transcribe = self._session["audio"]["input"].get("transcription") is not None
-
-    @property
-    def _turn_detection(self) -> dict[str, Any] | None:
-        td: dict[str, Any] | None = self._session["audio"]["input"].get("turn_detection")
-        return td
-
-    async def run(self) -> None:
-        await self._send({"type": "session.created", "session": self._session})
-        try:
-            async for msg in self._ws:
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    continue
-                event: dict[str, Any] = json.loads(msg.data)
-                if event.get("type") == "input_audio_buffer.append":
-                    pcm = base64.b64decode(event.get("audio", ""))
-                    self._record.events.append({"type": event["type"], "bytes": len(pcm)})
-                    await self._append(pcm)
-                else:
-                    self._record.events.append(event)
-                    await self._dispatch(event)
-        finally:
-            await self._cancel_response("client_cancelled", notify=False)
-            await self._tasks.aclose()
-
-    async def _dispatch(self, event: dict[str, Any]) -> None:
-        kind, event_id = event.get("type"), event.get("event_id")
-        if kind == "session.update":
-            _merge(self._session, event.get("session") or {})
-            self._apply_session()
-            await self._send({"type": "session.updated", "session": self._session})
-        elif kind == "conversation.item.create":
-            await self._create_item(event)
-        elif kind == "conversation.item.delete":
-            item_id = str(event.get("item_id"))
-            if self._items.delete(item_id):
-                await self._send({"type": "conversation.item.deleted", "item_id": item_id})
-            else:
-                await self._error("item_delete_invalid_item_id", f"no item {item_id}", event_id)
-        elif kind == "conversation.item.truncate":
-            await self._send(
-                {
-                    "type": "conversation.item.truncated",
-                    "item_id": event.get("item_id"),
-                    "content_index": 0,
-                    "audio_end_ms": event.get("audio_end_ms", 0),
-                }
-            )
-        elif kind == "input_audio_buffer.commit":
-            if self._input.has_commit:
-                await self._input.commit_buffer()
-            else:
-                await self._error(
-                    "input_audio_buffer_commit_empty",
-                    "buffer too small: expected at least 100ms of audio",
-                    event_id,
-                )
-        elif kind == "input_audio_buffer.clear":
-            await self._input.clear()
-        elif kind == "response.create":
-            if self._response is not None:
-                await self._error(
-                    "conversation_already_has_active_response",
-                    "Conversation already has an active response",
-                    event_id,
-                )
-            else:
-                params = event.get("response") or {}
-                await self._start_response(params.get("metadata"), params, announce_now=True)
-        elif kind == "response.cancel":
-            if not await self._cancel_response("client_cancelled", notify=True):
-                await self._error(
-                    "response_cancel_not_active",
-                    "Cancellation failed: no active response found",
-                    event_id,
-                )
-
-    async def _create_item(self, event: dict[str, Any]) -> None:
-        item = dict(event.get("item") or {})
-        item.setdefault("id", self._state.new_id("item"))
-        item.setdefault("object", "realtime.item")
-        item.setdefault("status", "completed")
-        if self._items.get(item["id"]) is not None:
-            await self._error(
-                "item_create_duplicate_item_id", "duplicate item id", event.get("event_id")
-            )
-            return
-        if item.get("type") == "function_call_output":
-            call_id = str(item.get("call_id", ""))
-            call = next(
-                (
-                    it
-                    for it in self._items.items
-                    if it.get("call_id") == call_id and it.get("type") == "function_call"
-                ),
-                {},
-            )
-            self._state.received.add_tool_result(
-                ToolResult(
-                    call_id=call_id,
-                    name=str(call.get("name", "")),
-                    output=str(item.get("output", "")),
-                    via="realtime",
-                )
-            )
-        previous = self._items.insert(item, event.get("previous_item_id"))
-        for kind in ("conversation.item.added", "conversation.item.done"):
-            await self._send({"type": kind, "previous_item_id": previous, "item": item})
-
-    async def _append(self, pcm: bytes) -> None:
-        td = self._turn_detection
-        for turn in await self._input.append(pcm, server_vad=td is not None):
-            assert td is not None
-            if turn == "speech_started" and td.get("interrupt_response", True):
-                await self._cancel_response("turn_detected", notify=True)
-            elif (
-                turn == "speech_stopped"
-                and td.get("create_response", True)
-                and self._response is None
-            ):
-                await self._start_response(None, {}, announce_now=False)
-
-    async def _start_response(
-        self, metadata: dict[str, Any] | None, params: dict[str, Any], *, announce_now: bool
-    ) -> None:
-        """Client responses are announced at once; server ones after the user transcript."""
-        modalities = params.get("output_modalities") or self._session["output_modalities"]
-        tools = params.get("tools")
-        response = Response(
-            io=self._io,
-            response_id=self._state.new_id("resp"),
-            metadata=metadata,
-            audio="audio" in modalities,
-            tools=list(tools if tools is not None else self._session.get("tools") or []),
-            input_audio_s=self._input.committed_s,
-            fault=self._state.faults.take("realtime", STREAM_FAULTS),
-        )
-        self._response = response
-        if announce_now:
-            await response.announce()
-        self._response_task = self._tasks.spawn(
-            self._run_response(response), name="realtime-response"
-        )
-
-    async def _run_response(self, response: Response) -> None:
-        try:
-            await self._input.wait_transcribed()
-            await response.announce()
-            await response.run()
-        finally:
-            if self._response is response:
-                self._response, self._response_task = None, None
-
-    async def _cancel_response(self, reason: str, *, notify: bool) -> bool:
-        response, task = self._response, self._response_task
-        if response is None or task is None or response.done:
-            return False
-        self._response, self._response_task = None, None
-        task.cancel()
-        await asyncio.wait([task])
-        if notify and response.announced:
-            await response.cancelled(reason)
-        return True

@@ -16,6 +16,12 @@ SAMPLE_RATE = 24000
 MIN_COMMIT_BYTES = SAMPLE_RATE * 2 // 10  # OpenAI rejects commits under 100 ms
 
 Turn = Literal["speech_started", "speech_stopped"]
+TRANSCRIPTION_FAILED = {
+    "type": "transcription_error",
+    "code": "audio_unintelligible",
+    "message": "Audio could not be transcribed.",
+    "param": None,
+}
 
 
 class InputAudio:
@@ -108,6 +114,7 @@ class InputAudio:
             "content": [{"type": "input_audio", "transcript": None}],
         }
         previous = self._items.insert(item)
+        self._items.heard[item_id] = transcript
         await self._send(
             {
                 "type": "input_audio_buffer.committed",
@@ -118,26 +125,49 @@ class InputAudio:
         await self._send(
             {"type": "conversation.item.added", "previous_item_id": previous, "item": item}
         )
-        late_s = self._state.latency.realtime_transcript_late_s
-        if late_s > 0:  # the model heard the audio; its transcription comes on its own schedule
-            item["content"] = [{"type": "input_audio", "transcript": transcript}]
-        task = self._tasks.spawn(
-            self._transcribe(item, transcript, late_s=late_s), name="realtime-transcribe"
-        )
-        if late_s <= 0:
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+        task = self._tasks.spawn(self._transcribe(item, transcript), name="realtime-transcribe")
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def wait_transcribed(self) -> None:
         """Wait for pending transcripts (without cancelling them if the waiter is cancelled)."""
         if self._pending:
             await asyncio.wait(list(self._pending))
 
-    async def _transcribe(self, item: dict[str, Any], transcript: str, *, late_s: float) -> None:
-        await self._state.sleep(self._state.latency.stt_final_s + late_s)
-        item["content"] = [{"type": "input_audio", "transcript": transcript}]
+    async def _transcribe(self, item: dict[str, Any], transcript: str) -> None:
+        """The transcription model's events, on their own schedule (`realtime_transcript_s`,
+        plus `realtime_transcript_late_s`)."""
+        state = self._state
+        delay = state.latency.realtime_transcript_s + state.latency.realtime_transcript_late_s
+        words = transcript.split(" ") if transcript else []
+        streamed = self.transcribe and state.behaviour.realtime.transcript_deltas and words
+        await state.sleep(delay / 2 if streamed else delay)
         if not self.transcribe:
+            item["content"] = [{"type": "input_audio", "transcript": transcript}]
             return
+        ids = {"item_id": item["id"], "content_index": 0}
+        if state.faults.take("realtime", {"transcription_failed"}) is not None:
+            await self._send(
+                {
+                    "type": "conversation.item.input_audio_transcription.failed",
+                    **ids,
+                    "error": TRANSCRIPTION_FAILED,
+                }
+            )
+            return
+        if streamed:
+            for i, word in enumerate(words):
+                delta = word if i == 0 else f" {word}"
+                await self._send(
+                    {
+                        "type": "conversation.item.input_audio_transcription.delta",
+                        **ids,
+                        "delta": delta,
+                        "logprobs": None,
+                    }
+                )
+                await state.sleep(delay / 2 / len(words))
+        item["content"] = [{"type": "input_audio", "transcript": transcript}]
         self._record.transcripts.append(transcript)
         tokens = max(1, len(transcript) // 4)
         usage = {
@@ -150,8 +180,7 @@ class InputAudio:
         await self._send(
             {
                 "type": "conversation.item.input_audio_transcription.completed",
-                "item_id": item["id"],
-                "content_index": 0,
+                **ids,
                 "transcript": transcript,
                 "logprobs": None,
                 "usage": usage,

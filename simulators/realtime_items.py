@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .script import Conversation, Message, ToolCall
+from .script import Conversation, Message, ToolCall, count_tokens
 
 
 def _content_text(item: dict[str, Any]) -> str:
@@ -20,10 +20,15 @@ def _content_text(item: dict[str, Any]) -> str:
 
 
 class ItemStore:
-    """Ordered conversation items (OpenAI Realtime item dicts) keyed by id."""
+    """Ordered conversation items (OpenAI Realtime item dicts) keyed by id.
+
+    `heard` is what each caller audio item said: the model understands the audio at once,
+    while the item's transcript field is only filled in once the transcription finishes.
+    """
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
+        self.heard: dict[str, str] = {}
 
     def get(self, item_id: str) -> dict[str, Any] | None:
         return next((it for it in self.items if it.get("id") == item_id), None)
@@ -49,7 +54,7 @@ class ItemStore:
         self.items.remove(item)
         return True
 
-    def conversation(self, tools: list[dict[str, Any]]) -> Conversation:
+    def conversation(self, tools: list[dict[str, Any]], instructions: str = "") -> Conversation:
         """The items as the script sees them; tool outputs know their tool's name."""
         messages: list[Message] = []
         names: dict[str, str] = {}
@@ -57,7 +62,7 @@ class ItemStore:
             kind = item.get("type")
             if kind == "message":
                 role = item.get("role")
-                text = _content_text(item)
+                text = _content_text(item) or self.heard.get(str(item.get("id")), "")
                 if role == "user":
                     messages.append(Message(role="user", text=text))
                 elif role == "assistant":
@@ -83,4 +88,36 @@ class ItemStore:
                     )
                 )
         tool_names = tuple(str(t.get("name", "")) for t in tools if t.get("type") == "function")
-        return Conversation(messages=tuple(messages), tools=tool_names)
+        return Conversation(messages=tuple(messages), tools=tool_names, instructions=instructions)
+
+
+AUDIO_TOKENS_PER_S = 20
+
+
+def response_usage(
+    conversation: Conversation,
+    *,
+    spoken: str,
+    calls: tuple[ToolCall, ...],
+    input_audio_s: float,
+    output_audio_s: float,
+) -> dict[str, Any]:
+    """A response's `usage`, counted roughly the way the API counts it."""
+    text_in = sum(count_tokens(m.text) for m in conversation.messages)
+    audio_in = int(input_audio_s * AUDIO_TOKENS_PER_S / 2)
+    text_out = count_tokens(spoken) + sum(
+        count_tokens(c.name + json.dumps(dict(c.arguments))) for c in calls
+    )
+    audio_out = int(output_audio_s * AUDIO_TOKENS_PER_S)
+    return {
+        "total_tokens": text_in + audio_in + text_out + audio_out,
+        "input_tokens": text_in + audio_in,
+        "output_tokens": text_out + audio_out,
+        "input_token_details": {
+            "text_tokens": text_in,
+            "audio_tokens": audio_in,
+            "image_tokens": 0,
+            "cached_tokens": 0,
+        },
+        "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
+    }

@@ -10,13 +10,13 @@ from typing import Any
 
 from .audio import iter_chunks, synthesize_async
 from .faults import FaultKind
-from .realtime_items import ItemStore
-from .script import Reply, ToolCall, count_tokens, split_tokens
+from .provider_errors import REALTIME_FAILURES, SERVER_ERROR, rate_limits
+from .realtime_items import ItemStore, response_usage
+from .script import Reply, ToolCall, split_tokens
 from .state import SimState
 
 SAMPLE_RATE = 24000
 CHUNK_S = 0.04
-AUDIO_TOKENS_PER_S = 20
 
 
 @dataclass(kw_only=True)
@@ -41,6 +41,7 @@ class Response:
         metadata: dict[str, Any] | None,
         audio: bool,
         tools: list[dict[str, Any]],
+        instructions: str = "",
         input_audio_s: float,
         fault: FaultKind | None,
     ) -> None:
@@ -49,6 +50,7 @@ class Response:
         self._metadata = metadata
         self._audio = audio
         self._tools = tools
+        self._instructions = instructions
         self._input_audio_s = input_audio_s
         self._fault = fault
         self._output: list[dict[str, Any]] = []
@@ -60,12 +62,23 @@ class Response:
         self.announced = False
 
     async def announce(self) -> None:
-        """Send `response.created` (once)."""
+        """Send `response.created` (once), then the rate limits it reserved."""
         if not self.announced:
             self.announced = True
             await self._io.send(
                 {"type": "response.created", "response": self.snapshot("in_progress")}
             )
+            if self._io.state.behaviour.realtime.rate_limits:
+                exhausted = self._fault == "rate_limited"
+                await self._io.send(
+                    {
+                        "type": "rate_limits.updated",
+                        "rate_limits": rate_limits(
+                            remaining_requests=0 if exhausted else 4999,
+                            remaining_tokens=0 if exhausted else 39_000,
+                        ),
+                    }
+                )
 
     def snapshot(self, status: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
         return {
@@ -82,34 +95,43 @@ class Response:
         }
 
     def _usage(self) -> dict[str, Any]:
-        conversation = self._io.items.conversation(self._tools)
-        text_in = sum(count_tokens(m.text) for m in conversation.messages)
-        audio_in = int(self._input_audio_s * AUDIO_TOKENS_PER_S / 2)
-        text_out = count_tokens(self._spoken) + sum(
-            count_tokens(c.name + json.dumps(dict(c.arguments))) for c in self._reply.tool_calls
+        return response_usage(
+            self._io.items.conversation(self._tools),
+            spoken=self._spoken,
+            calls=self._reply.tool_calls,
+            input_audio_s=self._input_audio_s,
+            output_audio_s=self._audio_out_s,
         )
-        audio_out = int(self._audio_out_s * AUDIO_TOKENS_PER_S)
-        return {
-            "total_tokens": text_in + audio_in + text_out + audio_out,
-            "input_tokens": text_in + audio_in,
-            "output_tokens": text_out + audio_out,
-            "input_token_details": {
-                "text_tokens": text_in,
-                "audio_tokens": audio_in,
-                "image_tokens": 0,
-                "cached_tokens": 0,
-            },
-            "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
-        }
 
     async def run(self) -> None:
         io, state = self._io, self._io.state
-        self._reply = state.script.reply(io.items.conversation(self._tools))
+        conversation = io.items.conversation(self._tools, self._instructions)
+        self._reply = state.script.reply(conversation)
         state.received.replies.append(self._reply)
         await state.sleep(state.latency.realtime_first_audio_s)
-        if self._fault == "malformed":
-            await io.send_raw("{not json")
-        if self._reply.text and not await self._message(self._reply.text):
+        if self._fault in REALTIME_FAILURES:
+            await self._fail()
+            return
+        if self._fault == "malformed":  # valid JSON, but an item without its id
+            await io.send(
+                {
+                    "type": "response.output_item.added",
+                    "response_id": self.id,
+                    "output_index": 0,
+                    "item": {"type": "message"},
+                }
+            )
+        text = self._reply.text
+        if self._fault == "response_incomplete":
+            text = " ".join(text.split()[: max(1, len(text.split()) // 3)])
+        if text and not await self._message(text):
+            return
+        if self._fault == "response_incomplete":
+            self.done = True
+            details = {"type": "incomplete", "reason": "max_output_tokens"}
+            await io.send(
+                {"type": "response.done", "response": self.snapshot("incomplete", details)}
+            )
             return
         for call in self._reply.tool_calls:
             await self._function_call(call)
@@ -118,6 +140,17 @@ class Response:
             return
         self.done = True
         await io.send({"type": "response.done", "response": self.snapshot("completed")})
+
+    async def _fail(self) -> None:
+        """End the response as failed, as the real API does on a server error or rate limit."""
+        error = REALTIME_FAILURES[self._fault] if self._fault in REALTIME_FAILURES else SERVER_ERROR
+        if self._fault == "server_error_event":
+            await self._io.send(
+                {"type": "error", "error": {**error, "param": None, "event_id": None}}
+            )
+        self.done = True
+        details = {"type": "failed", "error": error}
+        await self._io.send({"type": "response.done", "response": self.snapshot("failed", details)})
 
     async def cancelled(self, reason: str) -> None:
         """Close the open item as incomplete and report the response as cancelled."""

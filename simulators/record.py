@@ -24,7 +24,9 @@ class SttStream:
     """One Deepgram live connection."""
 
     query: dict[str, str]
+    """The query parameters (the first value of a repeated one; all of them in `params`)."""
     sample_rate: int
+    params: list[tuple[str, str]] = field(default_factory=list)
     audio_bytes: int = 0
     control: list[str] = field(default_factory=list)
     """Types of the JSON control messages received (KeepAlive, Finalize, CloseStream)."""
@@ -61,6 +63,8 @@ class TtsRequest:
     audio_bytes: int = 0
     done: bool = False
     cancelled: bool = False
+    model: str = ""
+    voice: str = ""
 
     @property
     def audio_s(self) -> float:
@@ -79,9 +83,14 @@ class RealtimeSession:
     """The session configuration after every `session.update` was applied."""
     transcripts: list[str] = field(default_factory=list)
     """User transcripts sent (input_audio_transcription.completed)."""
+    server_events: list[dict[str, Any]] = field(default_factory=list)
+    """Server events in sending order; audio deltas keep only their type."""
 
     def event_types(self) -> list[str]:
         return [str(ev.get("type")) for ev in self.events]
+
+    def server_event_types(self) -> list[str]:
+        return [str(ev.get("type")) for ev in self.server_events]
 
 
 class Received:

@@ -1,7 +1,12 @@
-"""Scripted conversation brain shared by the Chat Completions and Realtime simulators."""
+"""Scripted conversation brain shared by the Chat Completions and Realtime simulators.
+
+Protocol-neutral: what a product's model would say about its own domain is scripted by the tests
+and the harness (`harness.scenario`), not here.
+"""
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 import threading
@@ -11,19 +16,7 @@ from typing import Any, Literal, Protocol
 
 Role = Literal["system", "user", "assistant", "tool"]
 
-DEFAULT_ANSWER = "I can help with your orders, returns and products. What do you need?"
-_NUMBER_WORD = (
-    r"(?:\d+|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
-    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)"
-)
-ORDER_NUMBER = re.compile(
-    r"\b(?P<typed>[A-Za-z]{2,}-\d{2,}|\d{3,})\b"
-    rf"|\border\s+(?:(?:number|no\.?|id|\#)\s*)?"
-    rf"(?P<spoken>(?:acme[\s-]+)?{_NUMBER_WORD}(?:[\s,-]+{_NUMBER_WORD})+)\b",
-    re.IGNORECASE,
-)
-"""An order number typed ("ACME-1042", "55512") or spoken after "order" ("acme ten forty two")."""
+DEFAULT_ANSWER = "Sure, I can help with that."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +52,8 @@ class Conversation:
 
     messages: tuple[Message, ...]
     tools: tuple[str, ...] = ()
+    instructions: str = ""
+    """Instructions given for this one response (Realtime `response.create`), if any."""
 
     @property
     def last(self) -> Message | None:
@@ -163,6 +158,12 @@ def on_tool_result(name: str | None = None, pattern: str = r"(?s).*") -> Trigger
     return Trigger(matcher=matcher)
 
 
+def on_instructions(pattern: str | re.Pattern[str]) -> Trigger:
+    """Trigger when the response was requested with instructions matching `pattern`."""
+    regex = re.compile(pattern, re.IGNORECASE | re.DOTALL) if isinstance(pattern, str) else pattern
+    return Trigger(matcher=lambda conversation: regex.search(conversation.instructions))
+
+
 def always() -> Trigger:
     """Trigger on any conversation (use last, as a catch-all)."""
     return Trigger(matcher=lambda conversation: re.match("", ""))
@@ -171,16 +172,6 @@ def always() -> Trigger:
 def say_tool_result_back() -> ScriptedRule:
     """Default: after a tool result, speak the tool output as the answer."""
     return on_tool_result().say(r"\g<0>")
-
-
-def lookup_order_when_mentioned() -> ScriptedRule:
-    """Default: an order number in the user's last turn calls `lookup_order(order_id=...)`.
-
-    `order_id` is the words as heard; the agent's tool normalises spoken forms.
-    """
-    return on_user_says(ORDER_NUMBER).call_tool(
-        "lookup_order", lambda m: {"order_id": m["typed"] or m["spoken"]}
-    )
 
 
 class Script:
@@ -214,7 +205,7 @@ class Script:
         """Decide the model's answer to `conversation`."""
         rules: list[Rule] = list(self.rules)
         if self.use_defaults:
-            rules += [say_tool_result_back(), lookup_order_when_mentioned()]
+            rules.append(say_tool_result_back())
         for rule in rules:
             if (reply := rule(conversation)) is not None:
                 return reply
@@ -230,11 +221,20 @@ SCRIPTS: dict[str, Callable[[], Script]] = {"default": Script, "echo": echo_scri
 
 
 def named_script(name: str) -> Script:
-    """Build one of the named scripts the CLI offers."""
+    """One of the named scripts, or `module:function` returning a `Script` (imported now)."""
+    if ":" in name:
+        module, _, attr = name.partition(":")
+        try:
+            factory: Callable[[], Script] = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"cannot load script {name!r}: {exc}") from None
+        return factory()
     try:
         return SCRIPTS[name]()
     except KeyError:
-        raise ValueError(f"unknown script {name!r}; choose from {sorted(SCRIPTS)}") from None
+        raise ValueError(
+            f"unknown script {name!r}; choose from {sorted(SCRIPTS)} or module:function"
+        ) from None
 
 
 def split_tokens(text: str) -> list[str]:

@@ -9,6 +9,7 @@ from types import TracebackType
 from aiohttp import web
 
 from .audio import SegmenterConfig
+from .behaviour import Behaviour
 from .cartesia import CartesiaTts
 from .chat import ChatCompletions
 from .control import Control
@@ -40,6 +41,7 @@ class ProviderSimulator:
         latency: Latency | None = None,
         faults: Faults | None = None,
         segmenter: SegmenterConfig | None = None,
+        behaviour: Behaviour | None = None,
         port: int = 0,
     ) -> None:
         self._requested_port = port
@@ -48,6 +50,7 @@ class ProviderSimulator:
             latency=latency or Latency(),
             faults=faults or Faults(),
             segmenter=segmenter or SegmenterConfig(),
+            behaviour=behaviour or Behaviour(),
         )
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -71,6 +74,10 @@ class ProviderSimulator:
     @property
     def faults(self) -> Faults:
         return self._state.faults
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return self._state.behaviour
 
     @property
     def received(self) -> Received:
@@ -161,10 +168,18 @@ class ProviderSimulator:
         latency: Latency | None = None,
         faults: Faults | None = None,
         segmenter: SegmenterConfig | None = None,
+        behaviour: Behaviour | None = None,
         port: int = 0,
     ) -> SimulatorThread:
         """Serve from a background thread with its own event loop; returns once listening."""
-        sim = cls(script=script, latency=latency, faults=faults, segmenter=segmenter, port=port)
+        sim = cls(
+            script=script,
+            latency=latency,
+            faults=faults,
+            segmenter=segmenter,
+            behaviour=behaviour,
+            port=port,
+        )
         return SimulatorThread(simulator=sim)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from .audio import SegmenterConfig
+from .behaviour import Behaviour
 from .faults import Faults
 from .latency import Latency
 from .record import Received
@@ -28,6 +29,7 @@ class SimState:
     latency: Latency
     faults: Faults
     segmenter: SegmenterConfig
+    behaviour: Behaviour = field(default_factory=Behaviour)
     received: Received = field(default_factory=Received)
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     websockets: set[web.WebSocketResponse] = field(default_factory=set)

@@ -1,44 +1,33 @@
-"""end_call: the agent says goodbye, waits for it to play out, then hangs up the phone call.
+"""end_call: the framework's EndCallTool, told how Acme says goodbye and kept off the greeting.
 
-Not the framework's `beta.tools.EndCallTool`: in 1.8.9 it deletes the room from a job-shutdown
-callback through `JobContext.delete_room()`, which a fake job turns into a no-op. This tool
-goes through the same `CallControl` as transfers, so the request it makes is testable.
+It lets the goodbye play out (a Realtime model's reply too), then ends the session, deletes the
+room (which hangs up the phone caller; a room already gone is fine) and ends the job.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from livekit.agents import RunContext, function_tool
+from livekit.agents.beta.tools import EndCallTool
 from livekit.agents.llm import Toolset
 
 from agent.telephony.caller import CallerInfo
-from agent.telephony.control import CallControl, speak
 
 logger = logging.getLogger("acme.telephony")
 
 GOODBYE = "Thank you for calling Acme. Goodbye!"
+"""The tool's output: the model reads it out as the goodbye."""
 
 
-class HangUpTool(Toolset):
+def hang_up_tool(caller: CallerInfo) -> Toolset:
     """Offered on phone calls: ends the call for everyone once the caller is done."""
 
-    def __init__(self, *, control: CallControl, caller: CallerInfo) -> None:
-        super().__init__(id="end_call")
-        self._control = control
-        self._caller = caller
+    async def on_called(ev: Toolset.ToolCalledEvent) -> None:
+        logger.info("agent hung up", extra=caller.log_fields())
 
-    @function_tool
-    async def end_call(self, context: RunContext[Any]) -> None:
-        """Say goodbye and hang up the phone call.
-
-        Use it when the caller says they are done, for example "that's all, thanks, bye".
-        Not when they ask you to wait, hold or transfer them, and not when unsure. It says
-        goodbye itself, so do not say goodbye before calling it.
-        """
-        await context.wait_for_playout()
-        await speak(context.session, GOODBYE)
-        logger.info("agent hung up", extra=self._caller.log_fields())
-        await self._control.hang_up()
-        context.session.shutdown()
+    return EndCallTool(
+        extra_description="It says goodbye itself: do not say goodbye before calling it.",
+        end_instructions=GOODBYE,
+        ignore_on_enter=True,
+        on_tool_called=on_called,
+    )

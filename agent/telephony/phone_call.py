@@ -12,10 +12,9 @@ from agent.call import Call
 from agent.prompts import load_prompt
 from agent.settings import Settings, TelephonyConfig
 from agent.telephony.caller import CallerInfo
-from agent.telephony.control import CallControl
 from agent.telephony.dtmf import KeypadEntry
 from agent.telephony.greeting import Welcome, welcome_caller
-from agent.telephony.hang_up import HangUpTool
+from agent.telephony.hang_up import hang_up_tool
 from agent.telephony.transfer import TransferTool
 
 
@@ -39,13 +38,11 @@ class PhoneCall:
         await self.keypad.aclose()
 
 
-def phone_tools(
-    *, control: CallControl, caller: CallerInfo, transfer_to: str
-) -> list[Tool | Toolset]:
+def phone_tools(*, job: JobContext, caller: CallerInfo, transfer_to: str) -> list[Tool | Toolset]:
     """end_call always; transfer_to_human only when a transfer target is configured."""
-    tools: list[Tool | Toolset] = [HangUpTool(control=control, caller=caller)]
+    tools: list[Tool | Toolset] = [hang_up_tool(caller)]
     if transfer_to:
-        tools.append(TransferTool(control=control, caller=caller, transfer_to=transfer_to))
+        tools.append(TransferTool(job=job, caller=caller, transfer_to=transfer_to))
     return tools
 
 
@@ -73,7 +70,7 @@ async def answer_phone_call(
     )
     keypad = KeypadEntry(session=session, caller=caller, timeout=config.keypad_timeout)
     keypad.attach(job.room)
-    tools = phone_tools(control=CallControl(job=job), caller=caller, transfer_to=config.transfer_to)
+    tools = phone_tools(job=job, caller=caller, transfer_to=config.transfer_to)
     return PhoneCall(caller=caller, welcome=welcome, tools=tools, keypad=keypad)
 
 

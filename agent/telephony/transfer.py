@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from livekit.agents import RunContext, ToolError, function_tool
+from livekit import api
+from livekit.agents import JobContext, RunContext, ToolError, function_tool
 from livekit.agents.llm import Toolset
 
+from agent.say import say
 from agent.telephony.caller import CallerInfo
-from agent.telephony.control import CallControl, speak
 
 logger = logging.getLogger("acme.telephony")
 
@@ -23,9 +24,9 @@ TRANSFER_FAILED = (
 class TransferTool(Toolset):
     """Offered only on phone calls, and only when a transfer target is configured."""
 
-    def __init__(self, *, control: CallControl, caller: CallerInfo, transfer_to: str) -> None:
+    def __init__(self, *, job: JobContext, caller: CallerInfo, transfer_to: str) -> None:
         super().__init__(id="transfer_to_human")
-        self._control = control
+        self._job = job
         self._caller = caller
         self._transfer_to = transfer_to
 
@@ -38,15 +39,20 @@ class TransferTool(Toolset):
         If the transfer fails, it says so and the call goes on with you.
         """
         await context.wait_for_playout()
-        await speak(context.session, TRANSFER_SENTENCE)
+        await say(context.session, TRANSFER_SENTENCE)
         fields = self._caller.log_fields()
         try:
-            await self._control.transfer(
-                participant_identity=self._caller.identity, transfer_to=self._transfer_to
+            outcome = await self._job.transfer_sip_participant(
+                self._caller.identity, self._transfer_to, play_dialtone=False
             )
         except Exception:
             logger.exception("call transfer failed", extra=fields)
             raise ToolError(TRANSFER_FAILED) from None
+        if outcome.status == api.SIPTransferStatus.STS_TRANSFER_FAILED:
+            reason = api.SIPTransferReason.Name(outcome.reason)
+            logger.error("call transfer failed", extra={**fields, "reason": reason})
+            raise ToolError(TRANSFER_FAILED)
         logger.info("call transferred", extra=fields)
         # The caller has left for the support line: free the room and end this job.
-        await self._control.hang_up()
+        await self._job.delete_room()
+        self._job.shutdown(reason="caller transferred")

@@ -57,6 +57,14 @@ def test_bad_config_exits_2_with_one_line(command: str, env: dict[str, str], mes
     assert len(lines) == 1 and lines[0].startswith(message)
 
 
+@pytest.mark.parametrize("command", ["dev", "start", "connect"])
+def test_worker_commands_need_the_livekit_server(command: str) -> None:
+    keys = {"ACME_MODE": "realtime", "OPENAI_API_KEY": "x"}
+    proc = run([command], keys)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == f"config error: LIVEKIT_URL is required for {command}"
+
+
 def test_bad_settings_file_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "settings.toml"
     bad.write_text("[realtime]\ntemperature = 3\n")

@@ -1,26 +1,39 @@
-"""build_session picks the right real plugins, with their options, for each mode (no network)."""
+"""build_session wires each mode's real plugins from settings: what they send to the providers
+(the simulators), and the turn handling the session runs with."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from livekit.agents import AgentSession
-from livekit.plugins import cartesia, deepgram, openai, silero
+from livekit import rtc
+from livekit.agents import AgentSession, llm, utils
 
 from agent.acme_agent import CallState
-from agent.session_factory import build_session, load_vad
+from agent.session_factory import build_session
 from agent.settings import Settings, load_settings
+from simulators import Latency, ProviderSimulator
 from tools.stores import open_store
 from tools.support import SupportDesk
 
-pytestmark = pytest.mark.unit
+pytestmark = pytest.mark.integration
 
 KEYS = {"OPENAI_API_KEY": "sk-o", "DEEPGRAM_API_KEY": "dg", "CARTESIA_API_KEY": "ca"}
+TIMEOUT_S = 10
 
 
-def settings_for(tmp_path: Path, **env: str) -> Settings:
+@pytest.fixture
+async def sim() -> AsyncIterator[ProviderSimulator]:
+    async with ProviderSimulator(latency=Latency.instant()) as simulator:
+        async with utils.http_context.open():
+            yield simulator
+
+
+def settings_for(tmp_path: Path, sim: ProviderSimulator, **env: str) -> Settings:
+    """Every provider at the simulator's root URL, the shape the providers document."""
     path = tmp_path / "settings.toml"
     path.write_text(
         "[realtime.turn_detection]\n"
@@ -29,7 +42,13 @@ def settings_for(tmp_path: Path, **env: str) -> Settings:
         "interruptions = false\npreemptive_generation = false\n"
         "[stt]\nkeyterms = ['Acme', 'RMA']\n"
     )
-    return load_settings(config_path=path, environ={**KEYS, **env})
+    root = sim.base_url
+    urls = {
+        "ACME_OPENAI_BASE_URL": root,
+        "ACME_DEEPGRAM_BASE_URL": root,
+        "ACME_CARTESIA_BASE_URL": root,
+    }
+    return load_settings(config_path=path, environ={**KEYS, **urls, **env})
 
 
 @pytest.fixture
@@ -39,69 +58,103 @@ async def state(tmp_path: Path) -> AsyncIterator[CallState]:
     await store.close()
 
 
-@pytest.fixture(scope="module")
-def vad() -> silero.VAD:
-    return load_vad(load_settings(environ={}, require_keys=False).vad)
+async def eventually(check: Any) -> None:
+    for _ in range(int(TIMEOUT_S / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("nothing arrived at the simulator")
 
 
-def test_pipeline_mode(tmp_path: Path, state: CallState, vad: silero.VAD) -> None:
-    s = settings_for(
-        tmp_path,
-        ACME_MODE="pipeline",
-        ACME_DEEPGRAM_BASE_URL="http://127.0.0.1:9/v1/listen",
-        ACME_LLM_BASE_URL="http://127.0.0.1:9/v1",
-        ACME_CARTESIA_BASE_URL="http://127.0.0.1:9",
-        ACME_TTS_VOICE="voice-123",
-    )
-    session = build_session(s, vad_model=vad, userdata=state)
-    assert isinstance(session.stt, deepgram.STT)
-    assert isinstance(session.llm, openai.LLM)
-    assert isinstance(session.tts, cartesia.TTS)
-    assert session.vad is vad
-    assert session.stt._opts.model == "nova-3"
-    assert session.stt._opts.keyterm == ["Acme", "RMA"]
-    assert session.stt._opts.endpoint_url == "http://127.0.0.1:9/v1/listen"
-    assert session.llm.model == s.llm.model
-    assert str(session.llm._client.base_url).startswith("http://127.0.0.1:9/v1")
-    assert session.tts._opts.voice == "voice-123"
-    assert session.tts._opts.base_url == "http://127.0.0.1:9"
+async def test_pipeline_mode_reaches_each_provider_as_configured(
+    tmp_path: Path, sim: ProviderSimulator, state: CallState
+) -> None:
+    s = settings_for(tmp_path, sim, ACME_MODE="pipeline", ACME_TTS_VOICE="voice-123")
+    session = build_session(s, vad_model=None, userdata=state)
+    assert session.stt and session.llm and session.tts
+
+    stream = session.stt.stream()
+    stream.push_frame(rtc.AudioFrame(b"\x00\x00" * 1600, 16000, 1, 1600))
+    await eventually(lambda: sim.received.stt_streams)
+    await stream.aclose()
+    query = sim.received.stt_streams[0].query
+    assert (query["model"], query["language"], query["sample_rate"]) == ("nova-3", "en-US", "16000")
+    keyterms = [v for k, v in sim.received.stt_streams[0].params if k == "keyterm"]
+    assert keyterms == ["Acme", "RMA"]
+
+    assert isinstance(session.llm, llm.LLM)
+    ctx = llm.ChatContext()
+    ctx.add_message(role="user", content="Hello")
+    async with session.llm.chat(chat_ctx=ctx) as reply:
+        async for _ in reply:
+            pass
+    [request] = sim.received.llm_requests
+    assert (request["model"], request["temperature"]) == (s.llm.model, 0.4)
+
+    async for _ in session.tts.synthesize("Hello there."):
+        pass
+    [spoken] = sim.received.tts_requests
+    assert (spoken.model, spoken.voice, spoken.text) == ("sonic-3", "voice-123", "Hello there.")
     assert session.userdata is state
     _assert_turn_handling(session)
 
 
-def test_realtime_mode(tmp_path: Path, state: CallState, vad: silero.VAD) -> None:
-    s = settings_for(tmp_path, ACME_MODE="realtime", ACME_OPENAI_BASE_URL="http://127.0.0.1:9/v1")
-    session = build_session(s, vad_model=vad, userdata=state)
+async def realtime_config(sim: ProviderSimulator, session: AgentSession[CallState]) -> Any:
+    """The Realtime session configuration the model sent, once it has sent it."""
     model = session.llm
-    assert isinstance(model, openai.realtime.RealtimeModel)
+    assert isinstance(model, llm.RealtimeModel)
+    rt = model.session()
+    await eventually(lambda: any(e["type"] == "session.update" for e in _events(sim)))
+    await rt.aclose()
+    return sim.received.realtime_sessions[0]
+
+
+def _events(sim: ProviderSimulator) -> list[dict[str, Any]]:
+    return [e for s in sim.received.realtime_sessions for e in s.events]
+
+
+async def test_realtime_mode_configures_the_server_turn_detection(
+    tmp_path: Path, sim: ProviderSimulator, state: CallState
+) -> None:
+    s = settings_for(tmp_path, sim, ACME_MODE="realtime")
+    session = build_session(s, vad_model=None, userdata=state)
     assert session.stt is None and session.tts is None
-    opts = model._opts
-    assert opts.modalities == ["audio"]
-    assert opts.base_url == "http://127.0.0.1:9/v1"
-    assert (opts.model, opts.voice) == (s.realtime.model, s.realtime.voice)
-    td = opts.turn_detection
-    assert td is not None and td.type == "server_vad"
-    assert (td.threshold, td.prefix_padding_ms, td.silence_duration_ms) == (0.7, 200, 650)
-    _assert_turn_handling(session)
+    record = await realtime_config(sim, session)
+    assert record.query["model"] == s.realtime.model
+    config = record.session
+    assert config["output_modalities"] == ["audio"]
+    assert config["audio"]["output"]["voice"] == s.realtime.voice
+    td = config["audio"]["input"]["turn_detection"]
+    assert (td["type"], td["threshold"], td["prefix_padding_ms"], td["silence_duration_ms"]) == (
+        "server_vad",
+        0.7,
+        200,
+        650,
+    )
+    assert td["create_response"] and td["interrupt_response"]
+    assert session.turn_detection == "realtime_llm"  # only the server ends turns
 
 
-def test_realtime_semantic_vad(tmp_path: Path, state: CallState) -> None:
+async def test_realtime_semantic_vad(
+    tmp_path: Path, sim: ProviderSimulator, state: CallState
+) -> None:
     path = tmp_path / "semantic.toml"
     path.write_text("[realtime.turn_detection]\ntype = 'semantic_vad'\neagerness = 'high'\n")
-    s = load_settings(config_path=path, environ={**KEYS, "ACME_MODE": "realtime"})
+    env = {**KEYS, "ACME_MODE": "realtime", "ACME_OPENAI_BASE_URL": sim.openai_base_url}
+    s = load_settings(config_path=path, environ=env)
+    record = await realtime_config(sim, build_session(s, vad_model=None, userdata=state))
+    td = record.session["audio"]["input"]["turn_detection"]
+    assert (td["type"], td["eagerness"]) == ("semantic_vad", "high")
+
+
+async def test_realtime_text_mode_speaks_with_cartesia(
+    tmp_path: Path, sim: ProviderSimulator, state: CallState
+) -> None:
+    s = settings_for(tmp_path, sim, ACME_MODE="realtime_text")
     session = build_session(s, vad_model=None, userdata=state)
-    assert isinstance(session.llm, openai.realtime.RealtimeModel)
-    td = session.llm._opts.turn_detection
-    assert td is not None and td.type == "semantic_vad" and td.eagerness == "high"
-
-
-def test_realtime_text_mode(tmp_path: Path, state: CallState, vad: silero.VAD) -> None:
-    s = settings_for(tmp_path, ACME_MODE="realtime_text")
-    session = build_session(s, vad_model=vad, userdata=state)
-    assert isinstance(session.llm, openai.realtime.RealtimeModel)
-    assert session.llm._opts.modalities == ["text"]
-    assert isinstance(session.tts, cartesia.TTS)
-    assert session.stt is None
+    assert session.stt is None and session.tts is not None
+    record = await realtime_config(sim, session)
+    assert record.session["output_modalities"] == ["text"]
 
 
 def _assert_turn_handling(session: AgentSession[CallState]) -> None:

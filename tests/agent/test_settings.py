@@ -186,3 +186,66 @@ def test_config_errors_never_echo_secrets(env: dict[str, str], secret: str | Non
     message = str(err.value)
     assert secret not in message, message
     assert next(iter(env)) in message and "***" in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"ACME_AGENT_NAME": "acme-support", "LIVEKIT_AGENT_NAME": "other"},
+            "ACME_AGENT_NAME and LIVEKIT_AGENT_NAME disagree: set one of them",
+        ),
+        (
+            {"ACME_DEEPGRAM_BASE_URL": "https://api.deepgram.com/v2/speak"},
+            "ACME_DEEPGRAM_BASE_URL: Value error, expected a Deepgram URL such as "
+            "https://api.deepgram.com, optionally ending in /v1/listen",
+        ),
+        (
+            {"ACME_OPENAI_BASE_URL": "https://api.openai.com/v1/chat"},
+            "ACME_OPENAI_BASE_URL: Value error, expected an OpenAI URL such as "
+            "https://api.openai.com or one ending in /v1",
+        ),
+        (
+            {"ACME_CARTESIA_BASE_URL": "https://api.cartesia.ai/tts/websocket"},
+            "ACME_CARTESIA_BASE_URL: Value error, expected a Cartesia URL such as "
+            "https://api.cartesia.ai (no path)",
+        ),
+        (
+            {"ACME_MODE": "realtime", "OPENAI_API_KEY": "x", "LIVEKIT_URL": "ws://h:7880"},
+            "LIVEKIT_API_KEY is required for start",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_are_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ=env, require_keys=False, command="start")
+    assert str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("https://api.openai.com", "https://api.openai.com/v1"),
+        ("https://api.openai.com/v1/", "https://api.openai.com/v1"),
+        ("http://127.0.0.1:11434/v1", "http://127.0.0.1:11434/v1"),
+    ],
+)
+def test_openai_urls_with_or_without_v1(given: str, used: str) -> None:
+    env = {"ACME_OPENAI_BASE_URL": given, "ACME_LLM_BASE_URL": given}
+    settings = load_settings(environ=env, require_keys=False)
+    assert settings.openai.base_url == settings.llm_base_url == used
+
+
+@pytest.mark.parametrize(
+    "given", ["https://api.deepgram.com", "https://api.deepgram.com/v1", "wss://h/v1/listen"]
+)
+def test_deepgram_urls_reach_the_listen_endpoint(given: str) -> None:
+    settings = load_settings(environ={"ACME_DEEPGRAM_BASE_URL": given}, require_keys=False)
+    assert settings.stt.base_url.endswith("/v1/listen")
+
+
+def test_one_agent_name_from_either_variable() -> None:
+    for var in ("ACME_AGENT_NAME", "LIVEKIT_AGENT_NAME"):
+        assert load_settings(environ={var: "acme"}, require_keys=False).agent.name == "acme"
+    both = {"ACME_AGENT_NAME": "acme", "LIVEKIT_AGENT_NAME": "acme"}
+    assert load_settings(environ=both, require_keys=False).agent.name == "acme"

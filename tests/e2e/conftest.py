@@ -9,7 +9,7 @@ import pytest
 
 from harness import CallerSpeech, SpeechToolsMissing, speak
 from harness.scenario import GREETING, ORDER_QUESTION, benchmark_latency, support_script
-from simulators import ProviderSimulator
+from simulators import Behaviour, DeepgramBehaviour, ProviderSimulator, RealtimeBehaviour
 from tools.models import Order
 from tools.stores import open_store
 
@@ -43,7 +43,16 @@ def say(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], CallerSpeec
 @pytest.fixture
 async def sim() -> AsyncIterator[ProviderSimulator]:
     """Simulators with the benchmarks' latencies and script (greeting, tracking answers)."""
-    async with ProviderSimulator(script=support_script(), latency=benchmark_latency()) as simulator:
+    # The Realtime caller transcript arrives before the response here, so records are written in
+    # speaking order; with the real API's order (tests/resilience/test_realtime_turns.py) the
+    # transcript file receives the caller's words after the tool call.
+    behaviour = Behaviour(
+        realtime=RealtimeBehaviour(transcript_before_response=True),
+        deepgram=DeepgramBehaviour(finals_in_pieces=True),
+    )
+    async with ProviderSimulator(
+        script=support_script(), latency=benchmark_latency(), behaviour=behaviour
+    ) as simulator:
         yield simulator
 
 

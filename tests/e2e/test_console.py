@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from simulators import Latency, ProviderSimulator, Script, SimulatorThread
+from harness.scenario import acme_script
+from simulators import Latency, ProviderSimulator, SimulatorThread
 from simulators.script import DEFAULT_ANSWER
 
 from .conftest import ORDER_ID, stored_order
@@ -36,7 +37,7 @@ _ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\r")
 
 @pytest.fixture
 def sim_thread() -> Iterator[SimulatorThread]:
-    with ProviderSimulator.run_in_thread(script=Script(), latency=Latency.instant()) as sim:
+    with ProviderSimulator.run_in_thread(script=acme_script(), latency=Latency.instant()) as sim:
         yield sim
 
 

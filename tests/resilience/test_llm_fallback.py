@@ -17,6 +17,7 @@ from livekit.agents import AgentSession, APIError, llm, utils
 from agent.acme_agent import AcmeAgent, CallState
 from agent.prompts import load_prompt
 from agent.session_factory import build_session
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator
 from simulators.script import DEFAULT_ANSWER
 from tests.resilience.text_calls import captured, turn_of
@@ -31,8 +32,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def sims() -> AsyncIterator[tuple[ProviderSimulator, ProviderSimulator]]:
     async with (
-        ProviderSimulator(latency=Latency.instant()) as primary,
-        ProviderSimulator(latency=Latency.instant()) as backup,
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as primary,
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as backup,
         utils.http_context.open(),
     ):
         yield primary, backup

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from agent.records.sweeper import shipped_mark
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator, SimulatorThread
 from tools.call_records import CallDetail, open_call_records
 
@@ -125,7 +126,7 @@ def wait_for(
 
 @pytest.fixture
 def simulator() -> Iterator[SimulatorThread]:
-    with ProviderSimulator.run_in_thread(latency=Latency.instant()) as sim:
+    with ProviderSimulator.run_in_thread(script=acme_script(), latency=Latency.instant()) as sim:
         yield sim
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator, speech_duration_s
 from tests.resilience.text_calls import captured
 from tests.resilience.voice_calls import VoiceCall, records, settings_for, voice_call
@@ -31,8 +32,8 @@ Q1, Q2, Q3 = (
 @pytest.fixture
 async def sims() -> AsyncIterator[tuple[ProviderSimulator, ProviderSimulator]]:
     async with (
-        ProviderSimulator(latency=Latency.instant()) as primary,
-        ProviderSimulator(latency=Latency.instant()) as backup,
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as primary,
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as backup,
     ):
         yield primary, backup
 
@@ -41,7 +42,10 @@ async def sims() -> AsyncIterator[tuple[ProviderSimulator, ProviderSimulator]]:
 async def paced_sims() -> AsyncIterator[tuple[ProviderSimulator, ProviderSimulator]]:
     # Realtime needs realistic delays: with none, the server answers before the session has
     # closed the caller's turn, an ordering no real service produces.
-    async with ProviderSimulator() as primary, ProviderSimulator() as backup:
+    async with (
+        ProviderSimulator(script=acme_script()) as primary,
+        ProviderSimulator(script=acme_script()) as backup,
+    ):
         yield primary, backup
 
 

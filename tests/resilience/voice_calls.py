@@ -54,6 +54,18 @@ class Microphone(io.AudioInput):
         self._frames = 0
         self._started_at: float | None = None
         self._size = int(SAMPLE_RATE * FRAME_S) * 2
+        self._unmuted = asyncio.Event()
+        self._unmuted.set()
+
+    async def mute(self, seconds: float) -> None:
+        """Send no audio at all for `seconds` (a muted phone, a stalled browser track)."""
+        self._unmuted.clear()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self._started_at = None  # the real-time pace restarts from now
+            self._frames = 0
+            self._unmuted.set()
 
     def say(self, text: str) -> None:
         silence = b"\x00\x00" * int(SAMPLE_RATE * TRAILING_SILENCE_S)
@@ -64,6 +76,7 @@ class Microphone(io.AudioInput):
         return bool(self._pending)
 
     async def __anext__(self) -> rtc.AudioFrame:
+        await self._unmuted.wait()
         if self._started_at is None:
             self._started_at = time.monotonic()
         due = self._started_at + self._frames * FRAME_S
@@ -191,7 +204,12 @@ def settings_for(
 async def voice_call(
     settings: Settings, *sims: ProviderSimulator, greeted: bool = True
 ) -> AsyncIterator[VoiceCall]:
-    """A started call, greeted (unless `greeted` is False) and listening; closed on exit."""
+    """A started call, greeted (unless `greeted` is False) and listening; closed on exit.
+
+    Deepgram sends each utterance in pieces, as the real service does.
+    """
+    for sim in sims:
+        sim.behaviour.deepgram.finals_in_pieces = True
     await asyncio.to_thread(prepare_store, settings)
     vad_model = await asyncio.to_thread(shared_vad, settings)
     mic, speaker = Microphone(), Loudspeaker()

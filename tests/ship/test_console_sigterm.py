@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from harness.scenario import lookup_order_when_mentioned
 from simulators import Latency, ProviderSimulator, Script, on_user_says
 from simulators.server import SimulatorThread
 from tests.ship.console import ConsoleProcess
@@ -48,6 +49,7 @@ def simulator() -> Iterator[SimulatorThread]:
             on_user_says(r"shipping address on (ACME-\d+)").call_tool(
                 "get_order_details", {"order_id": r"\1"}
             ),
+            lookup_order_when_mentioned(),
         ]
     )
     sim = ProviderSimulator.run_in_thread(script=script, latency=Latency.instant())

@@ -59,16 +59,22 @@ def wait_for_health(proc: subprocess.Popen[bytes], url: str, stdout: Path) -> No
 def test_start_worker_operations(tmp_path: Path) -> None:
     health_port, metrics_port, closed_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ACME_", "LIVEKIT_"))}
+    # What the framework reads itself comes from the .env file, as .env.example promises.
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        f"LIVEKIT_URL=ws://127.0.0.1:{closed_port}\n"
+        "LIVEKIT_API_KEY=APIops\n"
+        "LIVEKIT_API_SECRET=an-operations-test-secret-of-32-bytes-or-more\n"
+        "LIVEKIT_AGENT_NAME=acme-ops-check\n"
+        "LIVEKIT_LOG_LEVEL=DEBUG\n"
+    )
     env.update(
         {
+            "ACME_ENV_FILE": str(dotenv),
             "ACME_CONFIG": str(ROOT / "config" / "settings.toml"),
-            "LIVEKIT_URL": f"ws://127.0.0.1:{closed_port}",
-            "LIVEKIT_API_KEY": "APIops",
-            "LIVEKIT_API_SECRET": "an-operations-test-secret-of-32-bytes-or-more",
             "OPENAI_API_KEY": "unused",
             "DEEPGRAM_API_KEY": "unused",
             "CARTESIA_API_KEY": "unused",
-            "ACME_AGENT_NAME": "acme-ops-check",
             "ACME_STORE_URL": f"sqlite:///{tmp_path}/acme.db",
             "ACME_TRANSCRIPT_DIR": str(tmp_path / "transcripts"),
             "ACME_HEALTH_PORT": str(health_port),
@@ -108,6 +114,7 @@ def test_start_worker_operations(tmp_path: Path) -> None:
     records: list[dict[str, Any]] = [json.loads(line) for line in lines]  # every line is JSON
     for record in records:
         assert {"message", "level", "name", "timestamp"} <= record.keys(), record
+    assert "DEBUG" in {r["level"] for r in records}  # LIVEKIT_LOG_LEVEL from .env
     by_message = {r["message"]: r for r in records}
     assert "starting worker" in by_message
     assert by_message["draining worker"]["timeout"] == DRAIN_TIMEOUT_S

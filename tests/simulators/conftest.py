@@ -13,7 +13,7 @@ import pytest
 from livekit import rtc
 from livekit.agents import utils
 
-from simulators import Latency, ProviderSimulator
+from simulators import Latency, ProviderSimulator, Script, on_user_says
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,17 @@ def speech_24k(tmp_path_factory: pytest.TempPathFactory) -> Speech:
     return _espeak("where is my order", tmp_path_factory.mktemp("speech24"), 24000)
 
 
+def lookup_script() -> Script:
+    """The scripted model these tests talk to: an order number in the question looks it up."""
+    return Script(
+        rules=[on_user_says(r"order (\S+?)\??$").call_tool("lookup_order", {"order_id": r"\1"})]
+    )
+
+
 @pytest.fixture
 async def sim() -> AsyncIterator[ProviderSimulator]:
-    async with ProviderSimulator(latency=Latency.instant()) as simulator:
+    async with ProviderSimulator(script=lookup_script(), latency=Latency.instant()) as simulator:
+        simulator.behaviour.deepgram.finals_in_pieces = True  # as Deepgram does
         yield simulator
 
 

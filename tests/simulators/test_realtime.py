@@ -80,11 +80,12 @@ class Events:
         for name in names:
             session.on(name, lambda ev, name=name: self.queue.put_nowait((name, ev)))
 
-    async def wait_for(self, name: str) -> Any:
+    async def wait_for(self, name: str, *, final: bool = False) -> Any:
+        """The next `name` event (with `final`, the next one whose `is_final` is set)."""
         while True:
             got = await asyncio.wait_for(self.queue.get(), TIMEOUT_S)
             self.seen.append(got)
-            if got[0] == name:
+            if got[0] == name and (not final or got[1].is_final):
                 return got[1]
 
     async def response_metrics(self) -> RealtimeModelMetrics:
@@ -163,13 +164,18 @@ async def test_text_modality_streams_text(sim: ProviderSimulator, http: None) ->
     await session.aclose()
 
 
+@pytest.mark.parametrize("transcript_first", [False, True])
 async def test_server_vad_turn_gives_transcript_and_answer(
-    sim: ProviderSimulator, http: None, speech_16k: Speech
+    sim: ProviderSimulator, http: None, speech_16k: Speech, transcript_first: bool
 ) -> None:
+    """As the real API: the response starts once the turn is committed and the caller's
+    transcript (streamed as deltas) arrives on its own, later; or, when asked, before it."""
     sim.script = Script(
         rules=[on_user_says("where is my order").say("It ships today.")],
         hears=["where is my order"],
     )
+    sim.latency.realtime_transcript_s = 0.3
+    sim.behaviour.realtime.transcript_before_response = transcript_first
     session = _model(sim).session()
     events = Events(
         session,
@@ -182,31 +188,38 @@ async def test_server_vad_turn_gives_transcript_and_answer(
         session.push_audio(frame)
 
     gen = await events.wait_for("generation_created")
-    names = [name for name, _ in events.seen]
-    assert names == [
-        "input_speech_started",
-        "input_speech_stopped",
-        "input_audio_transcription_completed",
-        "generation_created",
-    ]
-    transcript = events.seen[2][1]
-    assert transcript.transcript == "where is my order" and transcript.is_final
     assert not gen.user_initiated
     out = await _collect(gen)
     assert out.text == "It ships today."
+    assert out.audio_s > 0
+    if not any(n.startswith("input_audio_tr") and ev.is_final for n, ev in events.seen):
+        await events.wait_for("input_audio_transcription_completed", final=True)
+    heard = [
+        (ev.transcript, ev.is_final) for n, ev in events.seen if n.startswith("input_audio_tr")
+    ]
+    assert heard == [
+        ("where", False),
+        ("where is", False),
+        ("where is my", False),
+        ("where is my order", False),
+        ("where is my order", True),
+    ]
     wire = [ev["type"] for ev in events.wire]
-    turn = wire[wire.index("input_audio_buffer.speech_started") : wire.index("response.created")]
-    assert turn == [
+    turn = wire[wire.index("input_audio_buffer.speech_started") :]
+    assert turn[:4] == [
         "input_audio_buffer.speech_started",
         "input_audio_buffer.speech_stopped",
         "input_audio_buffer.committed",
         "conversation.item.added",
-        "conversation.item.input_audio_transcription.completed",
-        "conversation.item.done",
     ]
-    created = next(ev for ev in events.wire if ev["type"] == "response.created")
-    assert created["response"]["metadata"] is None
-    assert out.audio_s > 0
+    created = turn.index("response.created")
+    completed = turn.index("conversation.item.input_audio_transcription.completed")
+    assert (completed < created) == transcript_first
+    if not transcript_first:  # the whole answer, function calls included, can come first
+        assert turn.index("response.done") < completed
+    assert turn[created + 1] == "rate_limits.updated"
+    done = next(ev for ev in events.wire if ev["type"] == "response.created")
+    assert done["response"]["metadata"] is None
     record = sim.received.realtime_sessions[0]
     assert record.transcripts == ["where is my order"]
     assert record.audio_bytes > 0
@@ -225,9 +238,9 @@ async def test_without_turn_detection_only_answers_on_request(
     for frame in speech_16k.frames():
         session.push_audio(frame)
     session.commit_audio()
-    transcript = await events.wait_for("input_audio_transcription_completed")
+    transcript = await events.wait_for("input_audio_transcription_completed", final=True)
     assert transcript.transcript == "where is order 4242"
-    assert [name for name, _ in events.seen] == ["input_audio_transcription_completed"]
+    assert {name for name, _ in events.seen} == {"input_audio_transcription_completed"}
 
     out = await _collect(await asyncio.wait_for(session.generate_reply(), TIMEOUT_S))
     assert [(c.name, c.arguments) for c in out.calls] == [("lookup_order", '{"order_id": "4242"}')]

@@ -9,7 +9,8 @@ import pytest
 from livekit.agents import JobContext
 from livekit.agents.testing import fake_job_context
 
-from tests.telephony.livekit_fakes import NamedRoom, RecordingApi
+from tests.telephony.livekit_fakes import NamedRoom
+from tests.telephony.livekit_server_api import ServerApi
 from tools.store import OrderStore
 from tools.stores import open_store
 
@@ -22,13 +23,14 @@ async def store(tmp_path: Path) -> AsyncIterator[OrderStore]:
 
 
 @pytest.fixture
-def server_api() -> RecordingApi:
-    return RecordingApi()
+def server_api() -> ServerApi:
+    """A recorder of LiveKit server API requests; `livekit_server_api.live_job` sends a live
+    job's requests to it (a fake job, below, sends none)."""
+    return ServerApi()
 
 
 @pytest.fixture
-async def job(server_api: RecordingApi) -> AsyncIterator[JobContext]:
-    """A fake job (as in console mode) whose server API client records instead of calling."""
+async def job() -> AsyncIterator[JobContext]:
+    """A fake job, as in console mode, in a room a dispatch rule would name."""
     with fake_job_context(room=NamedRoom()) as ctx:
-        ctx.api = server_api  # type: ignore[assignment]
         yield ctx

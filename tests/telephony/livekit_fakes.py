@@ -1,11 +1,8 @@
-"""Stand-ins for what only a LiveKit server provides: a named room, SIP participants, and a
-recording server API client (the boundary the phone tools call)."""
+"""Stand-ins for what only a LiveKit server provides: a named room and SIP participants."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from livekit import api, rtc
+from livekit import rtc
 from livekit.rtc._proto import handle_pb2, participant_pb2
 
 ROOM_NAME = "call-_+14155550142_x7Kq2"
@@ -48,35 +45,3 @@ def sip_participant(
     if number is not None:
         attributes["sip.phoneNumber"] = number
     return remote_participant(identity=identity, attributes=attributes)
-
-
-@dataclass
-class RecordingApi:
-    """Replaces `JobContext.api` (a `livekit.api.LiveKitAPI`): records each request, and fails
-    the ones it is told to, as the server would (a TwirpError)."""
-
-    fail_transfer: bool = False
-    fail_delete: bool = False
-    requests: list[object] = field(default_factory=list)
-
-    @property
-    def sip(self) -> RecordingApi:
-        return self
-
-    @property
-    def room(self) -> RecordingApi:
-        return self
-
-    async def transfer_sip_participant(
-        self, transfer: api.TransferSIPParticipantRequest
-    ) -> api.TransferSIPParticipantResponse:
-        self.requests.append(transfer)
-        if self.fail_transfer:
-            raise api.TwirpError("unavailable", "SIP REFER rejected: 503", status=503)
-        return api.TransferSIPParticipantResponse()
-
-    async def delete_room(self, delete: api.DeleteRoomRequest) -> api.DeleteRoomResponse:
-        self.requests.append(delete)
-        if self.fail_delete:
-            raise api.TwirpError("internal", "room service down", status=500)
-        return api.DeleteRoomResponse()

@@ -15,6 +15,7 @@ from livekit.agents import stt, utils
 
 from agent.session_factory import build_stt
 from agent.settings import load_settings
+from harness.scenario import acme_script
 from simulators import Latency, ProviderSimulator
 
 pytestmark = pytest.mark.integration
@@ -54,7 +55,10 @@ def phone_speech(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.fixture
 async def sim() -> AsyncIterator[ProviderSimulator]:
-    async with ProviderSimulator(latency=Latency.instant()) as simulator, utils.http_context.open():
+    async with (
+        ProviderSimulator(script=acme_script(), latency=Latency.instant()) as simulator,
+        utils.http_context.open(),
+    ):
         yield simulator
 
 
@@ -74,9 +78,13 @@ async def test_phone_speech_is_transcribed_with_the_phone_settings(
     stream.end_input()
 
     async def final_transcript() -> str:
+        """The utterance's final pieces (Deepgram finalizes it in parts), up to its end."""
+        finals: list[str] = []
         async for ev in stream:
             if ev.type == stt.SpeechEventType.FINAL_TRANSCRIPT:
-                return ev.alternatives[0].text
+                finals.append(ev.alternatives[0].text)
+            elif ev.type == stt.SpeechEventType.END_OF_SPEECH and finals:
+                return " ".join(finals)
         raise AssertionError("stream ended without a final transcript")
 
     assert await asyncio.wait_for(final_transcript(), 20) == "Order ten forty two."

@@ -1,9 +1,11 @@
 """Phone tools in realtime mode, where there is no TTS for `say()`: the model itself speaks the
-transfer sentence and the goodbye (real RealtimeModel plugin, Realtime simulator)."""
+transfer sentence and the goodbye (real RealtimeModel plugin, Realtime simulator), and the job's
+real LiveKit API client sends the transfer and the room deletion (recording Twirp server)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +22,8 @@ from agent.telephony.phone_call import answer_phone_call
 from agent.telephony.transfer import TRANSFER_SENTENCE
 from harness.instant_playout import InstantPlayout
 from simulators import Latency, ProviderSimulator, Script, on_user_says
-from tests.telephony.livekit_fakes import JORDAN_IDENTITY, ROOM_NAME, RecordingApi, sip_participant
+from tests.telephony.livekit_fakes import JORDAN_IDENTITY, ROOM_NAME, NamedRoom, sip_participant
+from tests.telephony.livekit_server_api import ServerApi, end_job, live_job, serving
 from tools.store import OrderStore
 from tools.support import SupportDesk
 
@@ -38,6 +41,29 @@ async def sim() -> AsyncIterator[ProviderSimulator]:
     async with ProviderSimulator(script=script, latency=Latency.instant()) as simulator:
         async with utils.http_context.open():
             yield simulator
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ServerApi]:
+    recorder = ServerApi()
+    async with serving(recorder):
+        yield recorder
+
+
+@pytest.fixture
+def shutdowns() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def job(
+    sim: ProviderSimulator,
+    server: ServerApi,
+    monkeypatch: pytest.MonkeyPatch,
+    shutdowns: list[str],
+) -> Iterator[JobContext]:
+    with live_job(NamedRoom(), server.url, monkeypatch, shutdowns) as ctx:
+        yield ctx
 
 
 @pytest.fixture
@@ -76,31 +102,51 @@ def instructions_sent(sim: ProviderSimulator) -> list[str]:
 async def test_transfer_sentence_is_spoken_by_the_realtime_model(
     sim: ProviderSimulator,
     session: tuple[AgentSession[CallState], InstantPlayout],
-    server_api: RecordingApi,
+    server: ServerApi,
 ) -> None:
     sess, earpiece = session
     result = await sess.run(user_input="Can I speak to a person?")
     result.expect.contains_function_call(name="transfer_to_human")
     assert any(TRANSFER_SENTENCE in text for text in instructions_sent(sim))
     assert earpiece.audio_s > 0
-    assert server_api.requests == [
-        api.TransferSIPParticipantRequest(
-            room_name=ROOM_NAME,
-            participant_identity=JORDAN_IDENTITY,
-            transfer_to="tel:+15105550100",
-            play_dialtone=False,
-        ),
-        api.DeleteRoomRequest(room=ROOM_NAME),
-    ]
+    [transfer, delete] = server.requests
+    assert isinstance(transfer, api.TransferSIPParticipantRequest)
+    assert (transfer.room_name, transfer.participant_identity, transfer.transfer_to) == (
+        ROOM_NAME,
+        JORDAN_IDENTITY,
+        "tel:+15105550100",
+    )
+    assert delete == api.DeleteRoomRequest(room=ROOM_NAME)
 
 
 async def test_goodbye_is_spoken_by_the_realtime_model_before_the_hang_up(
     sim: ProviderSimulator,
     session: tuple[AgentSession[CallState], InstantPlayout],
-    server_api: RecordingApi,
+    server: ServerApi,
+    job: JobContext,
+    shutdowns: list[str],
 ) -> None:
-    sess, _ = session
+    sess, earpiece = session
+    heard_before = earpiece.audio_s
+    closed = asyncio.Event()
+    sess.on("close", lambda _ev: closed.set())
     result = await sess.run(user_input="No, that's all, bye")
     result.expect.contains_function_call(name="end_call")
-    assert any(GOODBYE in text for text in instructions_sent(sim))
-    assert server_api.requests == [api.DeleteRoomRequest(room=ROOM_NAME)]
+    await asyncio.wait_for(closed.wait(), 10)  # the goodbye played, then the session ended
+    assert [r.output for r in sim.received.tool_results] == [GOODBYE]
+    assert earpiece.audio_s > heard_before
+    assert server.requests == []  # the room goes as the job ends, not before
+    await end_job(job, shutdowns[0])
+    assert server.requests == [api.DeleteRoomRequest(room=ROOM_NAME)]
+
+
+async def test_end_call_is_not_offered_while_greeting(
+    sim: ProviderSimulator, session: tuple[AgentSession[CallState], InstantPlayout]
+) -> None:
+    sess, _ = session
+    await sess.run(user_input="Hello")  # the greeting was requested before this turn
+    greeting = next(
+        e for e in sim.received.realtime_sessions[0].events if e.get("type") == "response.create"
+    )
+    tools = (greeting.get("response") or {}).get("tools")
+    assert tools is not None and "end_call" not in [t.get("name") for t in tools]

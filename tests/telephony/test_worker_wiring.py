@@ -73,7 +73,7 @@ async def test_phone_call_gets_the_phone_agent(
     assert (verification.call_id, verification.calling_number) == ("call-test", "+14155550142")
     assert verification.offer_transfer
     assert isinstance(phone_call.session.stt, deepgram.STT)
-    assert phone_call.session.stt._opts.model == settings.telephony.stt_model
+    assert phone_call.session.stt.model == settings.telephony.stt_model
     assert job.log_context_fields == {
         "room": job.room.name,
         "sip_call_id": "SCL_test1",
@@ -85,7 +85,7 @@ async def test_browser_call_keeps_the_general_speech_model(settings: Settings) -
     call = build_call(settings, call_id="call-web", vad_model=None)
     try:
         assert isinstance(call.session.stt, deepgram.STT)
-        assert call.session.stt._opts.model == settings.stt.model
+        assert call.session.stt.model == settings.stt.model
         assert not tool_names(call) & {"end_call", "transfer_to_human"}
     finally:
         await call.aclose()

@@ -1,0 +1,281 @@
+"""One Deepgram live connection: how the real service cuts a caller's speech into results.
+
+- An utterance (speech until `max(segmenter end silence, endpointing)` of silence) takes the next
+  `Script.hears` text. Its words come out over time: interims every 0.3 s, then (with
+  `Behaviour.deepgram.finals_in_pieces`) `is_final` pieces, after every `FINAL_EVERY_S` of
+  speech and at pauses (sent when speech resumes); only
+  the utterance's last piece, and a piece ended by a pause at least `endpointing` long, have
+  `speech_final` (none when the client turned endpointing off). `UtteranceEnd` follows when
+  `utterance_end_ms` was asked for.
+- Silence gets an empty `is_final` result every `SILENCE_FINAL_EVERY_S`.
+- No audio and no KeepAlive for `idle_timeout_s`: `Metadata`, then close 1011 (NET-0001).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from .audio import SegmentEvent, SpeechSegmenter, speech_duration_s
+from .deepgram_results import metadata, results
+from .faults import STREAM_FAULTS
+from .log import logger
+from .record import SttStream
+from .state import SimState, TaskGroup
+
+INTERIM_EVERY_S = 0.3
+FINAL_EVERY_S = 1.5
+SILENCE_FINAL_EVERY_S = 3.0
+IDLE_CLOSE_CODE = 1011
+IDLE_CLOSE_REASON = (
+    b"Deepgram did not receive audio data or a text message within the timeout window. "
+    b"See https://dpgr.am/net0001"
+)
+
+
+class _Utterance:
+    def __init__(self, *, start_s: float, transcript: str, fault: str | None) -> None:
+        self.start_s = start_s
+        self.words = transcript.split()
+        self.transcript = transcript
+        self.fault = fault
+        self.piece_start_s = start_s
+        self.sent = 0  # words already in an is_final result
+        self.interims = 0
+        self.pause_at_s: float | None = None
+        self.expected_s = speech_duration_s(transcript) if transcript else 0.5
+
+    def due(self, now_s: float) -> int:
+        """Words spoken by `now_s` (an estimate), keeping the last word for the final piece."""
+        spoken = round(len(self.words) * (now_s - self.start_s) / self.expected_s)
+        return max(self.sent, min(len(self.words) - 1, spoken))
+
+
+class LiveStream:
+    """Reads audio and control messages, writes results, until the client or the idle timer ends
+    the connection."""
+
+    def __init__(
+        self,
+        *,
+        state: SimState,
+        ws: web.WebSocketResponse,
+        params: list[tuple[str, str]],
+        request_id: str,
+    ) -> None:
+        query = dict(reversed(params))  # a repeated parameter: its first value
+        self._state = state
+        self._ws = ws
+        self._request_id = request_id
+        self._interim = query.get("interim_results", "false") == "true"
+        self._vad_events = query.get("vad_events", "false") == "true"
+        endpointing = query.get("endpointing", "10")
+        self._endpointing_s = None if endpointing == "false" else int(endpointing) / 1000
+        utterance_end = query.get("utterance_end_ms")
+        self._utterance_end_s = int(utterance_end) / 1000 if utterance_end else None
+        sample_rate = int(query.get("sample_rate", "16000"))
+        self._channels = int(query.get("channels", "1"))
+        self._record = SttStream(query=query, sample_rate=sample_rate, params=params)
+        state.received.stt_streams.append(self._record)
+        end_silence = max(state.segmenter.end_silence_s, self._endpointing_s or 0.0)
+        self._segmenter = SpeechSegmenter(
+            sample_rate=sample_rate, config=replace(state.segmenter, end_silence_s=end_silence)
+        )
+        pause_s = max(state.behaviour.deepgram.pause_split_s, self._endpointing_s or 0.0)
+        self._pauses = SpeechSegmenter(
+            sample_rate=sample_rate,
+            config=replace(state.segmenter, end_silence_s=pause_s, min_speech_s=0.06),
+        )
+        self._utterance: _Utterance | None = None
+        self._silence_from_s = 0.0
+        self._finals = TaskGroup()
+        self._watch = TaskGroup()
+        self._send_lock = asyncio.Lock()
+        self._created = time.time()
+        self._last_input = time.monotonic()
+
+    async def _send(self, payload: dict[str, Any] | str) -> None:
+        async with self._send_lock:
+            if not self._ws.closed:
+                data = payload if isinstance(payload, str) else json.dumps(payload)
+                await self._ws.send_str(data)
+
+    async def run(self) -> None:
+        self._watch.spawn(self._close_when_idle(), name="deepgram-idle")
+        try:
+            async for msg in self._ws:
+                self._last_input = time.monotonic()
+                if msg.type == aiohttp.WSMsgType.BINARY:
+                    if not await self._on_audio(msg.data):
+                        return
+                elif msg.type == aiohttp.WSMsgType.TEXT:
+                    kind = str(json.loads(msg.data).get("type", ""))
+                    self._record.control.append(kind)
+                    if kind == "Finalize":
+                        await self._finish(self._segmenter.finalize(), from_finalize=True)
+                    elif kind == "CloseStream":
+                        await self._finish(self._segmenter.finalize(), from_finalize=True)
+                        await self._finals.join()
+                        await self._send(self._metadata())
+                        await self._ws.close()
+                        return
+        finally:
+            await self._finals.aclose()
+            await self._watch.aclose()
+
+    async def _close_when_idle(self) -> None:
+        timeout = self._state.behaviour.deepgram.idle_timeout_s
+        while not self._ws.closed:
+            idle = time.monotonic() - self._last_input
+            if idle >= timeout:
+                logger.info("stt socket idle, closing", extra={"request_id": self._request_id})
+                self._record.control.append("<idle timeout>")
+                await self._send(self._metadata())
+                await self._ws.close(code=IDLE_CLOSE_CODE, message=IDLE_CLOSE_REASON)
+                return
+            await asyncio.sleep(min(0.25, timeout - idle))
+
+    async def _on_audio(self, data: bytes) -> bool:
+        self._record.audio_bytes += len(data)
+        if self._state.faults.take("stt", {"noise"}) is not None:
+            await self._speech_started(self._segmenter.position_s)
+        pauses = self._pauses.feed(data)
+        for event in self._segmenter.feed(data):
+            if event.kind == "start":
+                if not await self._start(event):
+                    return False
+            else:
+                await self._finish(event, from_finalize=False)
+        now_s = self._segmenter.position_s
+        utterance = self._utterance
+        if utterance is None:
+            while now_s - self._silence_from_s >= SILENCE_FINAL_EVERY_S:
+                start_s = self._silence_from_s
+                self._silence_from_s += SILENCE_FINAL_EVERY_S
+                await self._send(self._results("", start_s, self._silence_from_s))
+            return True
+        if utterance.fault is not None:
+            return True
+        pieces = self._state.behaviour.deepgram.finals_in_pieces
+        for pause in pauses if pieces else []:  # a pause inside it ends a piece once speech resumes
+            if pause.kind == "end" and pause.end_s > utterance.start_s:
+                utterance.pause_at_s = pause.end_s
+            elif pause.kind == "start" and utterance.pause_at_s is not None:
+                pause_at_s, utterance.pause_at_s = utterance.pause_at_s, None
+                await self._piece(utterance, pause_at_s, speech_final=True)
+        if pieces and now_s - utterance.piece_start_s >= FINAL_EVERY_S:
+            await self._piece(utterance, now_s, speech_final=False)
+        elif (
+            self._interim
+            and now_s - utterance.piece_start_s >= (utterance.interims + 1) * INTERIM_EVERY_S
+        ):
+            utterance.interims += 1
+            words = utterance.words[utterance.sent : utterance.due(now_s) + 1]
+            if words:
+                text = " ".join(words)
+                await self._send(self._results(text, utterance.piece_start_s, now_s, final=False))
+        return True
+
+    async def _speech_started(self, at_s: float) -> None:
+        if self._vad_events:
+            await self._send({"type": "SpeechStarted", "channel": [0], "timestamp": round(at_s, 3)})
+
+    async def _start(self, event: SegmentEvent) -> bool:
+        fault = self._state.faults.take("stt", STREAM_FAULTS)
+        transcript = self._state.script.next_heard()
+        utterance = _Utterance(start_s=event.start_s, transcript=transcript, fault=fault)
+        self._utterance = utterance
+        await self._speech_started(event.start_s)
+        if fault == "close_mid_stream":
+            words = utterance.words[: max(1, len(utterance.words) // 2)]
+            now_s = self._segmenter.position_s
+            await self._send(self._results(" ".join(words), event.start_s, now_s, final=False))
+            logger.info("stt stream dropped by fault", extra={"request_id": self._request_id})
+            await self._ws.close(code=aiohttp.WSCloseCode.INTERNAL_ERROR)
+            return False
+        if fault == "malformed":
+            await self._send("{not json")
+            await self._send(
+                {
+                    "type": "Results",
+                    "is_final": False,
+                    "speech_final": False,
+                    "metadata": {"request_id": self._request_id},
+                }
+            )
+        return True
+
+    async def _piece(self, utterance: _Utterance, end_s: float, *, speech_final: bool) -> None:
+        """An is_final result for the words spoken since the last one (none: no result)."""
+        upto = utterance.due(end_s)
+        if upto <= utterance.sent:
+            return
+        text = " ".join(utterance.words[utterance.sent : upto])
+        start_s, utterance.piece_start_s = utterance.piece_start_s, end_s
+        utterance.sent, utterance.interims = upto, 0
+        speech_final = speech_final and self._endpointing_s is not None
+        await self._send(self._results(text, start_s, end_s, speech_final=speech_final))
+
+    async def _finish(self, event: SegmentEvent | None, *, from_finalize: bool) -> None:
+        utterance, self._utterance = self._utterance, None
+        if event is None or utterance is None or utterance.fault == "malformed":
+            return
+        self._silence_from_s = event.end_s
+        self._record.transcripts.append(utterance.transcript)
+        text = " ".join(utterance.words[utterance.sent :])
+        payload = self._results(
+            text,
+            utterance.piece_start_s,
+            event.end_s,
+            speech_final=self._endpointing_s is not None,
+            from_finalize=from_finalize,
+        )
+        self._finals.spawn(self._after_final(payload, event.end_s), name="deepgram-final")
+
+    async def _after_final(self, payload: dict[str, Any], last_word_end_s: float) -> None:
+        await self._state.sleep(self._state.latency.stt_final_s)
+        await self._send(payload)
+        if self._utterance_end_s is not None and self._interim:
+            waited = self._segmenter.position_s - last_word_end_s
+            await self._state.sleep(self._utterance_end_s - waited)
+            await self._send(
+                {
+                    "type": "UtteranceEnd",
+                    "channel": [0, self._channels],
+                    "last_word_end": round(last_word_end_s, 3),
+                }
+            )
+
+    def _results(
+        self,
+        transcript: str,
+        start_s: float,
+        end_s: float,
+        *,
+        final: bool = True,
+        speech_final: bool = False,
+        from_finalize: bool = False,
+    ) -> dict[str, Any]:
+        return results(
+            transcript,
+            start_s,
+            end_s,
+            request_id=self._request_id,
+            is_final=final,
+            speech_final=speech_final,
+            from_finalize=from_finalize,
+        )
+
+    def _metadata(self) -> dict[str, Any]:
+        return metadata(
+            request_id=self._request_id,
+            created=self._created,
+            duration_s=self._record.audio_s,
+            channels=self._channels,
+        )

@@ -1,0 +1,37 @@
+"""The shared scenario's scripted model: which caller sentences make it look an order up."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.scenario import acme_script
+from simulators import Conversation, Message, Reply, ToolCall
+
+pytestmark = pytest.mark.unit
+
+
+def user(text: str, tools: tuple[str, ...] = ("lookup_order",)) -> Conversation:
+    return Conversation(messages=(Message(role="user", text=text),), tools=tools)
+
+
+def looked_up(text: str) -> str | None:
+    calls = acme_script().reply(user(text)).tool_calls
+    return str(calls[0].arguments["order_id"]) if calls else None
+
+
+def test_order_numbers_typed_or_spoken_are_looked_up_as_heard() -> None:
+    assert acme_script().reply(user("where is order acme-1042?")) == Reply(
+        tool_calls=(ToolCall(name="lookup_order", arguments={"order_id": "acme-1042"}),)
+    )
+    assert looked_up("my order is 55512") == "55512"
+    assert looked_up("where is my order acme one zero four two") == "acme one zero four two"
+    assert looked_up("Order number ten forty two, please") == "ten forty two"
+
+
+def test_other_sentences_and_missing_tools_get_no_lookup() -> None:
+    assert looked_up("I ordered two shirts") is None
+    assert looked_up("my order two shirts") is None
+    script = acme_script()
+    assert script.reply(user("where is order acme-1042", tools=())) == Reply(
+        text=script.default_answer
+    )
