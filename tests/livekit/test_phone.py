@@ -16,7 +16,7 @@ from livekit import rtc
 from livekit.protocol import agent
 
 from harness import CallerSpeech
-from harness.scenario import greet, tracking_answer
+from harness.scenario import greet, lookup_order_when_mentioned, tracking_answer
 from simulators import Latency, ProviderSimulator, Script, on_user_says
 from simulators.livekit import LiveKitServerThread, TwirpFailure
 from simulators.livekit.caller import PHONE_RATE, RoomCaller, join_token
@@ -41,6 +41,7 @@ def providers() -> Iterator[SimulatorThread]:
             greet,
             on_user_says("speak to a person").call_tool("transfer_to_human", {}),
             on_user_says("that's all").call_tool("end_call", {}),
+            lookup_order_when_mentioned(),
             tracking_answer(),
         ]
     )
