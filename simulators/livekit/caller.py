@@ -127,7 +127,10 @@ class RoomCaller:
             try:
                 await asyncio.wait_for(self._changed.wait_for(check), within)
             except TimeoutError:
-                raise AssertionError(f"timed out waiting for {what}") from None
+                heard = [(t.sender, t.text, t.final) for t in self.transcripts[-6:]]
+                raise AssertionError(
+                    f"timed out waiting for {what}; last transcriptions: {heard}"
+                ) from None
 
     def heard_since(self, since: float, *, level: float = 300.0) -> float:
         """Seconds of remote audio louder than `level` received since `since` (monotonic)."""
