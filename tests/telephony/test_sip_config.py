@@ -24,21 +24,20 @@ def committed(name: str) -> dict[str, Any]:
     return doc
 
 
-def documented_phone_agent_name() -> str:
-    """The agent name README "Phone calls" deploys the phone agent with."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Phone calls", 1)[1].split("\n## ", 1)[0]
-    names = set(re.findall(r"ACME_AGENT_NAME=([\w-]+)", section))
-    assert len(names) == 1, names
-    return names.pop()
+def dispatched_agent_name() -> str:
+    """The one agent name the committed dispatch rule sends phone calls to."""
+    agents = committed("dispatch-rule.json")["dispatch_rule"]["roomConfig"]["agents"]
+    assert len(agents) == 1, agents
+    name: str = agents[0]["agentName"]
+    return name
 
 
 @pytest.fixture
 def phone_env(monkeypatch: pytest.MonkeyPatch) -> str:
-    """The committed settings file, with the documented phone agent name."""
+    """The committed settings file, with the phone agent name the rule dispatches."""
     for var in ("ACME_AGENT_NAME", "LIVEKIT_AGENT_NAME", "LIVEKIT_AGENT_NAME_OVERRIDE"):
         monkeypatch.delenv(var, raising=False)
-    name = documented_phone_agent_name()
+    name = dispatched_agent_name()
     monkeypatch.setenv("ACME_CONFIG", str(DEFAULT_CONFIG))
     monkeypatch.setenv("ACME_AGENT_NAME", name)
     return name
@@ -52,7 +51,8 @@ def test_dispatch_rule_is_a_valid_create_request() -> None:
     assert rule.rule.WhichOneof("rule") == "dispatch_rule_individual"
     assert rule.rule.dispatch_rule_individual.room_prefix == "call-"
     assert not rule.hide_phone_number  # the agent recognizes callers by their number
-    assert [a.agent_name for a in rule.room_config.agents] == [documented_phone_agent_name()]
+    assert [a.agent_name for a in rule.room_config.agents] == [dispatched_agent_name()]
+    assert dispatched_agent_name()  # an empty name would dispatch to any worker
 
 
 def test_inbound_trunk_is_a_valid_create_request() -> None:
@@ -70,7 +70,7 @@ def test_shapes_are_checked_for_real() -> None:
         json_format.ParseDict(bad, sip.CreateSIPDispatchRuleRequest())
 
 
-def test_committed_settings_and_documented_name_reproduce_the_files(phone_env: str) -> None:
+def test_committed_settings_and_dispatched_name_reproduce_the_files(phone_env: str) -> None:
     files = sip_config.render(load_settings(require_keys=False))
     assert files == {name: (SIP_DIR / name).read_text() for name in files}
     assert sorted(files) == sorted(p.name for p in SIP_DIR.glob("*.json"))
@@ -80,8 +80,7 @@ def test_committed_settings_and_documented_name_reproduce_the_files(phone_env: s
 def test_the_worker_registers_under_the_name_the_rule_dispatches(phone_env: str) -> None:
     from agent.main import _configured_agent_name
 
-    agents = committed("dispatch-rule.json")["dispatch_rule"]["roomConfig"]["agents"]
-    assert _configured_agent_name() == agents[0]["agentName"] == phone_env
+    assert _configured_agent_name() == phone_env
 
 
 def test_default_name_stays_empty_for_playground_rooms() -> None:
@@ -89,7 +88,7 @@ def test_default_name_stays_empty_for_playground_rooms() -> None:
     assert settings.agent.name == ""
     example = (ROOT / ".env.example").read_text()
     assert re.search(r"^ACME_AGENT_NAME=$", example, re.M)
-    assert f"ACME_AGENT_NAME={documented_phone_agent_name()}" in example
+    assert f"ACME_AGENT_NAME={dispatched_agent_name()}" in example
 
 
 def test_check_fails_when_the_name_changes(
