@@ -10,7 +10,7 @@ from bench import peer_env
 from bench.peer_pipecat import PIPECAT, make_call
 from bench.turn_latency import Contender
 from harness import speak
-from harness.scenario import NO_TOOL_ANSWER, NO_TOOL_QUESTION, benchmark_latency, support_script
+from harness.scenario import ORDER_QUESTION, benchmark_latency, support_script
 from simulators import ProviderSimulator
 
 pytestmark = [
@@ -19,18 +19,23 @@ pytestmark = [
 ]
 
 
-async def test_the_pipecat_pipeline_answers_a_spoken_question(tmp_path: Path) -> None:
-    who = Contender(name="pipecat", starter=PIPECAT, question=NO_TOOL_QUESTION)
-    speech = speak(NO_TOOL_QUESTION.spoken, directory=tmp_path / "caller")
+async def test_the_pipecat_pipeline_answers_an_order_question_from_our_store(
+    tmp_path: Path,
+) -> None:
+    who = Contender(name="pipecat+tool", starter=PIPECAT, question=ORDER_QUESTION)
+    speech = speak(ORDER_QUESTION.spoken, directory=tmp_path / "caller")
     assert speech.path is not None
     with ProviderSimulator.run_in_thread(
         script=support_script(), latency=benchmark_latency()
     ) as sim:
-        sim.simulator.script.hear(NO_TOOL_QUESTION.heard)
+        sim.simulator.script.hear(ORDER_QUESTION.heard)
         async with make_call(who, sim, tmp_path) as call:
-            turn = await call.turn(speech.path, text=NO_TOOL_QUESTION.spoken)
+            turn = await call.turn(speech.path, text=ORDER_QUESTION.spoken)
         received = sim.simulator.received
-    assert turn["user_texts"] == [NO_TOOL_QUESTION.heard]
+    assert turn["user_texts"] == [ORDER_QUESTION.heard]
+    assert turn["tool_calls"] == [{"name": "lookup_order", "arguments": {"order_id": "ACME-1042"}}]
     assert turn["latency_s"] is not None and turn["latency_s"] > 0
-    assert [r for r in received.stt_streams if r.audio_bytes] != []
-    assert received.tts_texts[-1] == NO_TOOL_ANSWER  # the greeting first, then the answer
+    # the tool answered from the seeded store, and the caller heard the model read it back
+    [result] = received.tool_results
+    assert result.name == "lookup_order" and "tracking number is" in result.output
+    assert any("tracking number is" in text for text in received.tts_texts)
