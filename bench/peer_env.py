@@ -46,6 +46,13 @@ def ensure() -> Path:
     return PYTHON
 
 
+def version(package: str) -> str:
+    """An installed package's version in `.venv-peer`."""
+    code = f"import importlib.metadata as m; print(m.version({package!r}))"
+    done = subprocess.run([str(PYTHON), "-c", code], check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
 def _stamp() -> Path:
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:16]
     return VENV / f".installed-{digest}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.metadata
 import json
 import os
 import statistics
@@ -104,9 +105,13 @@ async def run(turns: int, warmup: int, workdir: Path, who_runs: list[Contender])
 
 def report(who_ran: list[Contender], *, turns: int, warmup: int, load: list[str]) -> float:
     lat = benchmark_latency()
+    versions = (
+        f"livekit-agents {importlib.metadata.version('livekit-agents')}, "
+        f"pipecat-ai {peer_env.version('pipecat-ai')}"
+    )
     print(
-        f"peer turn latency: {turns} counted turns per call after {warmup} warm-up turns, "
-        f"interleaved; simulated STT final {lat.stt_final_s * 1000:.0f} ms, "
+        f"peer turn latency ({versions}): {turns} counted turns per call after {warmup} "
+        f"warm-up turns, interleaved; simulated STT final {lat.stt_final_s * 1000:.0f} ms, "
         f"LLM TTFT {lat.llm_ttft_s * 1000:.0f} ms at {lat.llm_tokens_per_s:.0f} tok/s, "
         f"TTS TTFB {lat.tts_ttfb_s * 1000:.0f} ms; {os.cpu_count()} CPUs; "
         f"load average {' -> '.join(load)}"
