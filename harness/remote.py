@@ -144,11 +144,7 @@ class RemoteCall:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")  # closed in _stop
         self._proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "harness.remote",
-            "--options",
-            json.dumps(asdict(self.options)),
+            *self.command(),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._log,
@@ -160,6 +156,16 @@ class RemoteCall:
             await self._stop()
             raise
         return self
+
+    def command(self) -> list[str]:
+        """The child's command line: this module, given the options as JSON."""
+        return [
+            sys.executable,
+            "-m",
+            "harness.remote",
+            "--options",
+            json.dumps(asdict(self.options)),
+        ]
 
     async def __aexit__(
         self,

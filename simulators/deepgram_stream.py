@@ -49,7 +49,15 @@ class _Utterance:
         self.sent = 0  # words already in an is_final result
         self.interims = 0
         self.pause_at_s: float | None = None
+        self.resumed = 0  # pauses inside the utterance after which speech went on
         self.expected_s = speech_duration_s(transcript) if transcript else 0.5
+
+    def said_so_far(self) -> int:
+        """Words said by a caller who is silent now: the simulator does no recognition, so each
+        pause after which speech resumed, and this silence, end one sentence of the text."""
+        ends = [i + 1 for i, word in enumerate(self.words) if word[-1] in ".?!"]
+        said = ends[self.resumed] if self.resumed < len(ends) else len(self.words)
+        return max(self.sent, said)
 
     def due(self, now_s: float) -> int:
         """Words spoken by `now_s` (an estimate), keeping the last word for the final piece."""
@@ -118,7 +126,7 @@ class LiveStream:
                     kind = str(json.loads(msg.data).get("type", ""))
                     self._record.control.append(kind)
                     if kind == "Finalize":
-                        await self._finish(self._segmenter.finalize(), from_finalize=True)
+                        await self._finalize()
                     elif kind == "CloseStream":
                         await self._finish(self._segmenter.finalize(), from_finalize=True)
                         await self._finals.join()
@@ -162,6 +170,9 @@ class LiveStream:
             return True
         if utterance.fault is not None:
             return True
+        utterance.resumed += sum(
+            1 for p in pauses if p.kind == "start" and p.start_s > utterance.start_s
+        )
         pieces = self._state.behaviour.deepgram.finals_in_pieces
         for pause in pauses if pieces else []:  # a pause inside it ends a piece once speech resumes
             if pause.kind == "end" and pause.end_s > utterance.start_s:
@@ -221,6 +232,33 @@ class LiveStream:
         utterance.sent, utterance.interims = upto, 0
         speech_final = speech_final and self._endpointing_s is not None
         await self._send(self._results(text, start_s, end_s, speech_final=speech_final))
+
+    async def _finalize(self) -> None:
+        """Deepgram finalizes the words heard so far and goes on transcribing what follows.
+
+        A Finalize sent while the caller is silent between two sentences of a scripted text
+        gets an `is_final`, `from_finalize` result for the sentences said so far, and the
+        utterance stays open for the rest; otherwise the utterance ends here with all its words.
+        """
+        utterance = self._utterance
+        silent = not self._pauses.speaking
+        if utterance is None or utterance.fault is not None or not silent:
+            await self._finish(self._segmenter.finalize(), from_finalize=True)
+            return
+        upto = utterance.said_so_far()
+        if upto >= len(utterance.words):
+            await self._finish(self._segmenter.finalize(), from_finalize=True)
+            return
+        now_s = self._segmenter.position_s
+        text = " ".join(utterance.words[utterance.sent : upto])
+        start_s, utterance.piece_start_s = utterance.piece_start_s, now_s
+        utterance.sent, utterance.interims = upto, 0
+        payload = self._results(text, start_s, now_s, from_finalize=True)
+        self._finals.spawn(self._after_finalize(payload), name="deepgram-finalize")
+
+    async def _after_finalize(self, payload: dict[str, Any]) -> None:
+        await self._state.sleep(self._state.latency.stt_final_s)
+        await self._send(payload)
 
     async def _finish(self, event: SegmentEvent | None, *, from_finalize: bool) -> None:
         utterance, self._utterance = self._utterance, None

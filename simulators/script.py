@@ -61,9 +61,14 @@ class Conversation:
 
     @property
     def last_user_text(self) -> str | None:
-        """Text of the final message when it is a user turn, else None."""
-        last = self.last
-        return last.text if last is not None and last.role == "user" else None
+        """The caller's last turn when the conversation ends with it, else None: the final
+        user messages joined (a turn a client split in two, as a model reads it)."""
+        texts: list[str] = []
+        for message in reversed(self.messages):
+            if message.role != "user":
+                break
+            texts.insert(0, message.text)
+        return " ".join(texts) if texts else None
 
     @property
     def last_tool_result(self) -> Message | None:

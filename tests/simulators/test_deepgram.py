@@ -215,3 +215,52 @@ async def test_a_wrong_key_is_refused_with_401(sim: ProviderSimulator) -> None:
         await _wire(sim, SILENCE_1S, key="wrong")
     assert refused.value.status == 401
     assert len(await _wire(sim, SILENCE_1S, key="right")) == 1  # Metadata
+
+
+async def test_finalize_in_a_pause_between_sentences_gives_the_words_so_far(
+    sim: ProviderSimulator,
+) -> None:
+    """As Deepgram does, a Finalize while the caller pauses after a sentence finalizes that
+    sentence, and what the caller says next is transcribed on."""
+    sim.script.hear("Please check my order. Thank you.")
+    pause = b"\x00\x00" * 3200  # 0.2 s
+    first = synthesize("Please check my order.", sample_rate=16000) + pause
+    rest = pause + synthesize("Thank you.", sample_rate=16000) + SILENCE_1S
+    url = sim.deepgram_base_url + "?encoding=linear16&sample_rate=16000&interim_results=true"
+    headers = {"Authorization": "Token x"}
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=headers) as ws:
+        for start in range(0, len(first), CHUNK):
+            await ws.send_bytes(first[start : start + CHUNK])
+        await ws.send_str(json.dumps({"type": "Finalize"}))
+        before: list[dict[str, Any]] = []
+        while not (before and before[-1].get("from_finalize")):
+            before.append(json.loads((await ws.receive()).data))
+        for start in range(0, len(rest), CHUNK):
+            await ws.send_bytes(rest[start : start + CHUNK])
+        await ws.send_str(json.dumps({"type": "CloseStream"}))
+        after = [json.loads(m.data) async for m in ws]
+    assert " ".join(_text(m) for m in _finals(before) if _text(m)) == "Please check my order."
+    assert before[-1]["is_final"] is True
+    assert [_text(m) for m in _finals(after) if _text(m)] == ["Thank you."]
+    assert sim.received.stt_streams[0].transcripts == ["Please check my order. Thank you."]
+
+
+async def test_finalize_after_the_last_sentence_ends_the_utterance(sim: ProviderSimulator) -> None:
+    sim.script.hear("Please check my order. Thank you.")
+    pause = b"\x00\x00" * 3200
+    said = synthesize("Please check my order.", sample_rate=16000)
+    thanks = synthesize("Thank you.", sample_rate=16000)
+    pcm = said + pause + pause + thanks + pause
+    url = sim.deepgram_base_url + "?encoding=linear16&sample_rate=16000"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, headers={"Authorization": "Token x"}) as ws,
+    ):
+        for start in range(0, len(pcm), CHUNK):
+            await ws.send_bytes(pcm[start : start + CHUNK])
+        await ws.send_str(json.dumps({"type": "Finalize"}))
+        await ws.send_str(json.dumps({"type": "CloseStream"}))
+        messages = [json.loads(m.data) async for m in ws]
+    finals = [m for m in _finals(messages) if _text(m)]
+    assert " ".join(_text(m) for m in finals) == "Please check my order. Thank you."
+    assert finals[-1]["from_finalize"] is True  # the Finalize ended it, not more silence

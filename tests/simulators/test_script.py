@@ -68,6 +68,24 @@ def test_user_rules_only_match_a_final_user_turn() -> None:
     assert script.reply(after_tool("order shipped")).text == script.default_answer
 
 
+def test_a_user_turn_split_in_two_messages_is_read_whole() -> None:
+    script = Script(
+        rules=[on_user_says(r"order (\S+?)\.").call_tool("lookup_order", {"order_id": r"\1"})]
+    )
+    split = Conversation(
+        messages=(
+            Message(role="assistant", text="How can I help?"),
+            Message(role="user", text="Please check order ACME-1042."),
+            Message(role="user", text="Thank you."),
+        ),
+        tools=TOOLS,
+    )
+    assert split.last_user_text == "Please check order ACME-1042. Thank you."
+    assert script.reply(split).tool_calls == (
+        ToolCall(name="lookup_order", arguments={"order_id": "ACME-1042"}),
+    )
+
+
 def test_callables_and_catch_all() -> None:
     script = Script(
         rules=[
