@@ -91,7 +91,8 @@ async def _child(options: CallOptions, out: TextIO) -> None:
     )
     async with runner:
         memory["ready"] = rss_kb()
-        _emit(out, "ready", pid=os.getpid())
+        path = runner.transcript_path
+        _emit(out, "ready", pid=os.getpid(), transcript_path=str(path) if path else None)
         while True:
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line:
@@ -139,6 +140,9 @@ class RemoteCall:
         self._proc: asyncio.subprocess.Process | None = None
         self._log: TextIO | None = None
         self.summary: dict[str, Any] = {}
+        self.transcript_path: Path | None = None
+        """The call's spool file, known once the call is ready: whatever happens to the call
+        later (a failed turn, a crash, a kill), its finished turns are in this file."""
 
     async def __aenter__(self) -> RemoteCall:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,11 +159,19 @@ class RemoteCall:
             cwd=ROOT,
         )
         try:
-            await self._expect("ready")
+            ready = await self._expect("ready")
         except BaseException:
             await self._stop()
             raise
+        if ready.get("transcript_path"):
+            self.transcript_path = Path(ready["transcript_path"])
         return self
+
+    @property
+    def pid(self) -> int:
+        """The call process."""
+        assert self._proc is not None
+        return self._proc.pid
 
     async def __aexit__(
         self,

@@ -101,6 +101,11 @@ class CallRunner:
             raise RuntimeError("call not started")
         return self._call.session
 
+    @property
+    def transcript_path(self) -> Path | None:
+        """The call's spool file, known from the moment the call is wired (before it starts)."""
+        return self._call.transcript_path if self._call is not None else None
+
     async def __aenter__(self) -> CallRunner:
         await self._stack.__aenter__()
         try:
