@@ -134,8 +134,12 @@ class RemoteCallError(RuntimeError):
 class RemoteCall:
     """Parent side: starts the child, sends turns, collects results and the final summary."""
 
-    def __init__(self, *, options: CallOptions, log_path: Path | None = None) -> None:
+    def __init__(
+        self, *, options: CallOptions, log_path: Path | None = None, root: Path = ROOT
+    ) -> None:
+        """`root`: the project tree the child runs from (another checkout to compare with)."""
         self.options = options
+        self._root = root
         self.log_path = log_path or Path(options.workdir) / f"{options.call_id}.log"
         self._proc: asyncio.subprocess.Process | None = None
         self._log: TextIO | None = None
@@ -156,7 +160,7 @@ class RemoteCall:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._log,
-            cwd=ROOT,
+            cwd=self._root,
         )
         try:
             ready = await self._expect("ready")
