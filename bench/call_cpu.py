@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:  # allow `python bench/call_cpu.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bench.load_cpu import ProcessCpu, loadavg  # noqa: E402  (after the path fix above)
-from bench.profile_stacks import categorize  # noqa: E402
+from bench.profile_stacks import WAITING, categorize  # noqa: E402
 from harness import speak  # noqa: E402
 from harness.remote import CallOptions, RemoteCall  # noqa: E402
 from harness.scenario import (  # noqa: E402
@@ -206,10 +206,9 @@ def report(agents: list[Agent], *, args: argparse.Namespace, load: list[str]) ->
     if args.profile is not None:
         print("where the Python-visible CPU goes (py-spy samples, % of the agent's samples):")
         for who in agents:
-            total = sum(who.samples.values()) or 1
-            parts = ", ".join(
-                f"{name} {100 * n / total:.0f}" for name, n in who.samples.most_common(8)
-            )
+            busy = Counter({k: n for k, n in who.samples.items() if k != WAITING})
+            total = sum(busy.values()) or 1
+            parts = ", ".join(f"{name} {100 * n / total:.0f}" for name, n in busy.most_common(9))
             print(f"  {who.name:<12} {parts}")
     share = {who.name: 100 * who.cpu_s / who.wall_s for who in agents}
     line = f"cpu_per_call_ours={share['ours']:.1f} cpu_per_call_baseline={share['baseline']:.1f}"
