@@ -24,6 +24,7 @@ from agent.prompts import load_prompt
 from agent.records.recorder import CallRecorder
 from agent.session_factory import build_session
 from agent.settings import Settings
+from agent.telephony.audio import caller_audio_input
 from agent.transcript_sink import TranscriptSink
 from tools.store import OrderStore
 
@@ -48,6 +49,8 @@ class Call:
     records: CallRecorder
     times: StateTimes
     stats: CallStats
+    audio_input: room_io.AudioInputOptions = field(default_factory=room_io.AudioInputOptions)
+    """How the room delivers the caller's audio (rate, frame size) to this call."""
     _started: bool = field(default=False, repr=False)
     _released: bool = field(default=False, repr=False)
     _session_closed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -159,6 +162,7 @@ def build_call(
         records=records,
         times=times,
         stats=stats,
+        audio_input=caller_audio_input(settings.agent.mode),
     )
 
 

@@ -69,7 +69,9 @@ async def entrypoint(ctx: JobContext) -> None:
     if caller is not None:
         await take_phone_call(ctx, call=call, caller=caller, settings=settings)
     noise_cancellation = settings.telephony.noise_cancellation
-    options = caller_room_options(participant, noise_cancellation=noise_cancellation)
+    options = caller_room_options(
+        participant, noise_cancellation=noise_cancellation, audio_input=call.audio_input
+    )
     await call.start(room=ctx.room, room_options=options)
 
 

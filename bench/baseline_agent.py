@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from livekit.agents import Agent, AgentSession, io, vad
+from livekit.agents import Agent, AgentSession, io, room_io, vad
 from livekit.plugins import cartesia, deepgram, openai, silero
 
 from harness.call_setup import CallSetup
@@ -30,6 +30,8 @@ class BaselineCall:
     """The docs' entrypoint, split so the harness can subscribe before it starts."""
 
     transcript_path: Path | None = None
+    audio_input = room_io.AudioInputOptions()
+    """The docs' room: its default input (24 kHz, 50 ms frames)."""
 
     def __init__(self, setup: CallSetup, *, vad_model: vad.VAD) -> None:
         urls = setup.urls

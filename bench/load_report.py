@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bench.load_checks import check_transcript, percentile, split_session_errors, turn_problem
@@ -69,9 +68,8 @@ def _count_failures(summary: PhaseSummary, result: PhaseResult) -> None:
         fatal, recoverable = split_session_errors(outcome.summary.get("errors", []))
         summary.errors += fatal
         summary.recoverable += recoverable
-        path = outcome.summary.get("transcript_path")
         check = check_transcript(
-            Path(path) if path else None, outcome.turns, greeted=outcome.failure is None
+            outcome.transcript_path, outcome.turns, greeted=outcome.failure is None
         )
         summary.lost += check.lost
         summary.expected += check.expected

@@ -153,6 +153,8 @@ class CallOutcome:
     turns: list[dict[str, Any]] = field(default_factory=list)
     failure: str | None = None
     summary: dict[str, Any] = field(default_factory=dict)
+    transcript_path: Path | None = None
+    """The call's spool, known once it is ready, so a call that fails later is still checked."""
     cpu: ProcessCpu | None = None
     """CPU used between all calls ready and all turns done."""
 
@@ -220,6 +222,7 @@ async def _drive(
     arrived_ready = arrived_done = False
     try:
         async with RemoteCall(options=options) as call:
+            outcome.transcript_path = call.transcript_path
             ready.arrive()
             arrived_ready = True
             await ready.wait()

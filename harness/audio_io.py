@@ -69,10 +69,19 @@ class CallerAudioInput(io.AudioInput):
         self.late_frames = 0
         """Frames the session asked for over a frame late (a starved event loop)."""
 
+    def configure(self, *, sample_rate: int, frame_ms: int) -> None:
+        """Deliver frames of `frame_ms` at `sample_rate` (as a room does for the options the
+        agent chose); only before the first frame."""
+        if self._started_at is not None:
+            raise RuntimeError("the microphone is already delivering frames")
+        self.sample_rate = sample_rate
+        self._frame_s = frame_ms / 1000
+        self._frame_bytes = sample_rate * frame_ms // 1000 * 2
+
     def play(self, speech: CallerSpeech) -> asyncio.Future[PlayedSpeech]:
-        """Queue a turn; the future resolves once its last sample has been delivered."""
-        if speech.sample_rate != self.sample_rate:
-            raise ValueError(f"speech is {speech.sample_rate} Hz, microphone {self.sample_rate}")
+        """Queue a turn (resampled to the microphone's rate if needed); the future resolves
+        once its last sample has been delivered."""
+        speech = speech.at_rate(self.sample_rate)
         done: asyncio.Future[PlayedSpeech] = asyncio.get_running_loop().create_future()
         self._queue.append(_Playing(played=PlayedSpeech(speech=speech), done=done))
         return done

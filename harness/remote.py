@@ -91,7 +91,8 @@ async def _child(options: CallOptions, out: TextIO) -> None:
     )
     async with runner:
         memory["ready"] = rss_kb()
-        _emit(out, "ready", pid=os.getpid())
+        path = runner.transcript_path
+        _emit(out, "ready", pid=os.getpid(), transcript_path=str(path) if path else None)
         while True:
             line = await asyncio.to_thread(sys.stdin.readline)
             if not line:
@@ -133,12 +134,19 @@ class RemoteCallError(RuntimeError):
 class RemoteCall:
     """Parent side: starts the child, sends turns, collects results and the final summary."""
 
-    def __init__(self, *, options: CallOptions, log_path: Path | None = None) -> None:
+    def __init__(
+        self, *, options: CallOptions, log_path: Path | None = None, root: Path = ROOT
+    ) -> None:
+        """`root`: the project tree the child runs from (another checkout to compare with)."""
         self.options = options
+        self._root = root
         self.log_path = log_path or Path(options.workdir) / f"{options.call_id}.log"
         self._proc: asyncio.subprocess.Process | None = None
         self._log: TextIO | None = None
         self.summary: dict[str, Any] = {}
+        self.transcript_path: Path | None = None
+        """The call's spool file, known once the call is ready: whatever happens to the call
+        later (a failed turn, a crash, a kill), its finished turns are in this file."""
 
     async def __aenter__(self) -> RemoteCall:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,13 +156,15 @@ class RemoteCall:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._log,
-            cwd=ROOT,
+            cwd=self._root,
         )
         try:
-            await self._expect("ready")
+            ready = await self._expect("ready")
         except BaseException:
             await self._stop()
             raise
+        if ready.get("transcript_path"):
+            self.transcript_path = Path(ready["transcript_path"])
         return self
 
     def command(self) -> list[str]:
@@ -166,6 +176,12 @@ class RemoteCall:
             "--options",
             json.dumps(asdict(self.options)),
         ]
+
+    @property
+    def pid(self) -> int:
+        """The call process."""
+        assert self._proc is not None
+        return self._proc.pid
 
     async def __aexit__(
         self,

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from livekit.agents import AgentSession, utils
+from livekit.agents import AgentSession, room_io, utils
 from livekit.agents.voice.transcription import TranscriptSynchronizer
 
 from harness.audio_io import AgentSegment, CallerAudioInput, CaptionOutput, PlayoutAudioOutput
@@ -101,11 +101,22 @@ class CallRunner:
             raise RuntimeError("call not started")
         return self._call.session
 
+    @property
+    def transcript_path(self) -> Path | None:
+        """The call's spool file, known from the moment the call is wired (before it starts)."""
+        return self._call.transcript_path if self._call is not None else None
+
     async def __aenter__(self) -> CallRunner:
         await self._stack.__aenter__()
         try:
             await self._stack.enter_async_context(utils.http_context.open())
             self._call = await self._starter(self.setup)
+            # as a room delivers the caller's audio: at the rate and frame size the agent chose
+            # (the room's defaults for an agent that chose none)
+            audio_input = getattr(self._call, "audio_input", None) or room_io.AudioInputOptions()
+            self.mic.configure(
+                sample_rate=audio_input.sample_rate, frame_ms=audio_input.frame_size_ms
+            )
             self._stack.push_async_callback(self._close_call)
             self.log.attach(self._call.session)
             self._call.session.output.transcription = self._sync.text_output

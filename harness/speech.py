@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from livekit import rtc
 
 DEFAULT_SAMPLE_RATE = 24000
 _WINDOW_S = 0.01
@@ -63,6 +64,21 @@ class CallerSpeech:
             speech_end=end,
             path=path,
         )
+
+    def at_rate(self, sample_rate: int) -> CallerSpeech:
+        """The same speech resampled (as a room resamples a caller's audio to what the agent
+        asked for); the speech bounds are found again in the new audio."""
+        if sample_rate == self.sample_rate:
+            return self
+        resampler = rtc.AudioResampler(
+            input_rate=self.sample_rate,
+            output_rate=sample_rate,
+            quality=rtc.AudioResamplerQuality.HIGH,
+        )
+        frames = resampler.push(rtc.AudioFrame(self.pcm, self.sample_rate, 1, self.samples))
+        frames += resampler.flush()
+        pcm = b"".join(bytes(f.data) for f in frames)
+        return CallerSpeech.from_pcm(pcm, sample_rate=sample_rate, text=self.text, path=self.path)
 
     @classmethod
     def from_wav(cls, path: Path, *, text: str = "") -> CallerSpeech:

@@ -11,7 +11,10 @@ from livekit.agents.llm import ChatMessage
 from agent.behaviors.transcripts import message_record
 from agent.transcript_sink import TranscriptSink
 from bench.load_checks import check_transcript, percentile, split_session_errors, turn_problem
+from bench.load_report import summarize
+from bench.load_run import CallOutcome, PhaseResult, PhaseSetup
 from harness import TurnResult
+from harness.scenario import ORDER_QUESTION, benchmark_latency
 
 pytestmark = pytest.mark.unit
 
@@ -115,3 +118,49 @@ def test_no_transcript_file_loses_every_expected_record(tmp_path: Path) -> None:
     check = check_transcript(tmp_path / "missing.jsonl", [_turn(), _turn(index=1)], greeted=True)
     assert check.expected == 7
     assert check.lost == 7
+
+
+async def test_a_call_that_failed_after_finished_turns_is_checked_against_its_spool(
+    tmp_path: Path,
+) -> None:
+    """A failed call has no closing summary; its spool, known from the start, is checked."""
+    path = await _transcript(
+        tmp_path,
+        [
+            _message("assistant", GREETING),
+            _message("user", HEARD),
+            _tool_call("lookup_order"),
+            _message("assistant", ANSWER),
+        ],
+    )
+    failed = CallOutcome(
+        index=0,
+        call_id="load-1",
+        questions=[ORDER_QUESTION, ORDER_QUESTION],
+        turns=[{**_turn(user_texts=[ORDER_QUESTION.heard]), "late_frames": 0}],
+        failure="RemoteCallError: call process ended before 'turn'",
+        transcript_path=path,
+    )
+    setup = PhaseSetup(
+        calls=1,
+        turns=2,
+        mode="pipeline",
+        window_s=0.0,
+        turn_timeout_s=1.0,
+        latency=benchmark_latency(),
+        speeches={},
+        workdir=tmp_path,
+        environ={},
+    )
+    phase = PhaseResult(
+        setup=setup,
+        outcomes=[failed],
+        sim_stats={},
+        sim_cpu=None,
+        parent_cpu_s=0.0,
+        machine_busy=0.0,
+        wall_s=1.0,
+    )
+    summary = summarize(phase)
+    assert summary.errors == 1  # the failed call
+    assert (summary.expected, summary.lost) == (3, 0)

@@ -65,10 +65,28 @@ async def test_microphone_plays_turns_between_silence_and_dates_the_end_of_speec
         await anext(mic)
 
 
-async def test_microphone_refuses_speech_at_another_rate() -> None:
-    mic = CallerAudioInput(sample_rate=24000)
-    with pytest.raises(ValueError, match="16000 Hz"):
-        mic.play(_speech(lead=160, voiced=1600, trail=160))
+async def test_microphone_resamples_speech_to_the_rate_the_agent_asked_for() -> None:
+    clock = FakeClock()
+    mic = CallerAudioInput(sample_rate=24000, clock=clock, sleep=clock.sleep)
+    mic.configure(sample_rate=8000, frame_ms=50)
+    played = mic.play(_speech(lead=1600, voiced=16000, trail=1600))  # 0.1 s, 1 s, 0.1 s
+    frames = []
+    while mic.busy:
+        frame = await anext(mic)
+        assert (frame.sample_rate, frame.samples_per_channel) == (8000, 400)
+        frames.append(frame)
+    assert len(frames) == 24  # 1.2 s in 50 ms frames
+    speech = (await played).speech
+    assert speech.sample_rate == 8000
+    assert speech.speech_end / 8000 == pytest.approx(1.1, abs=0.02)
+
+
+async def test_the_microphone_cannot_change_once_delivering() -> None:
+    clock = FakeClock()
+    mic = CallerAudioInput(sample_rate=RATE, clock=clock, sleep=clock.sleep)
+    await anext(mic)
+    with pytest.raises(RuntimeError, match="already delivering"):
+        mic.configure(sample_rate=8000, frame_ms=50)
 
 
 async def test_loudspeaker_reports_a_segment_played_in_full() -> None:
