@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from livekit import rtc
 
 DEFAULT_SAMPLE_RATE = 24000
 _WINDOW_S = 0.01
@@ -70,6 +69,8 @@ class CallerSpeech:
         asked for); the speech bounds are found again in the new audio."""
         if sample_rate == self.sample_rate:
             return self
+        from livekit import rtc  # here: the Pipecat peer's environment reads speech without it
+
         resampler = rtc.AudioResampler(
             input_rate=self.sample_rate,
             output_rate=sample_rate,
