@@ -17,9 +17,10 @@ from livekit.agents.types import NOT_GIVEN
 
 from agent.acme_agent import AcmeAgent, CallState
 from agent.behaviors.state import StateTimes, log_state_changes
-from agent.behaviors.transcripts import record_transcript
+from agent.behaviors.transcripts import record_transcript, tool_call_record
 from agent.behaviors.usage import CallStats, report_usage
 from agent.bootstrap import call_records, call_store, transcript_dir
+from agent.order_prefetch import OrderPrefetch
 from agent.prompts import load_prompt
 from agent.records.recorder import CallRecorder
 from agent.session_factory import build_session
@@ -48,6 +49,8 @@ class Call:
     records: CallRecorder
     times: StateTimes
     stats: CallStats
+    prefetch: OrderPrefetch
+    """Looks up an order the caller names before the model asks (given to every agent)."""
     _started: bool = field(default=False, repr=False)
     _released: bool = field(default=False, repr=False)
     _session_closed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -146,9 +149,15 @@ def build_call(
     record_transcript(session, sink)
     log_state_changes(session, times)
     report_usage(session, stats, times=times)
+    prefetch = OrderPrefetch(
+        record=lambda fn_call, output: sink.write(
+            tool_call_record(fn_call, output, ts=fn_call.created_at)
+        )
+    )
     agent = AcmeAgent(
         instructions=load_prompt(settings.agent.prompt),
         greeting=load_prompt(settings.agent.greeting),
+        prefetch=prefetch,
     )
     return Call(
         call_id=call_id,
@@ -159,6 +168,7 @@ def build_call(
         records=records,
         times=times,
         stats=stats,
+        prefetch=prefetch,
     )
 
 
