@@ -70,6 +70,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
+def median(values: list[float]) -> float:
+    """The median, or NaN when the framework gave no such figure (realtime turns have no
+    end-of-turn delay, and a baseline without a local VAD no end-to-end latency)."""
+    return statistics.median(values) if values else float("nan")
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -157,8 +163,8 @@ def report(
         p50[who.name] = statistics.median(io)
         print(
             f"{who.name:<10} {len(io):>3} {p50[who.name] * 1000:>6.0f}ms "
-            f"{percentile(io, 95) * 1000:>6.0f}ms {statistics.median(e2e) * 1000:>6.0f}ms "
-            f"{percentile(e2e, 95) * 1000:>6.0f}ms {statistics.median(eot) * 1000:>6.0f}ms "
+            f"{percentile(io, 95) * 1000:>6.0f}ms {median(e2e) * 1000:>6.0f}ms "
+            f"{percentile(e2e, 95) * 1000:>6.0f}ms {median(eot) * 1000:>6.0f}ms "
             f"{held:>4} {late:>4}"
         )
     ratio = p50["ours"] / p50["baseline"]
