@@ -1,4 +1,4 @@
-"""Voice turn latency of our agent against a bare LiveKit pipeline agent, through real audio I/O.
+"""Voice turn latency of our agent against a bare LiveKit agent, through real audio I/O, per mode.
 
 Usage: python bench/turn_latency.py [--mode pipeline|realtime|realtime_text] [--turns 20]
                                     [--warmup 2]
