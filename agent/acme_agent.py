@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
-from livekit.agents import Agent, RunContext, ToolError, function_tool
-from livekit.agents.llm import ChatContext, Tool, Toolset
+from livekit.agents import (
+    Agent,
+    FlushSentinel,
+    ModelSettings,
+    RunContext,
+    ToolError,
+    function_tool,
+)
+from livekit.agents.llm import ChatChunk, ChatContext, Tool, Toolset
 from pydantic import Field
 
+from agent.order_prefetch import OrderPrefetch
 from agent.settings import Settings
 from tools.audit import AttemptLimit
 from tools.errors import SupportError
@@ -90,13 +98,29 @@ class AcmeAgent(Agent):
         greeting: str,
         chat_ctx: ChatContext | None = None,
         tools: Sequence[Tool | Toolset] = (),
+        prefetch: OrderPrefetch | None = None,
     ) -> None:
-        """`tools` adds to the support tools, e.g. the phone-only ones (agent/telephony)."""
+        """`tools` adds to the support tools, e.g. the phone-only ones (agent/telephony).
+
+        `prefetch`: look up the order a caller names in a spoken turn before the model asks
+        (agent/order_prefetch.py); None: the model always asks through `lookup_order`.
+        """
         super().__init__(instructions=instructions, chat_ctx=chat_ctx, tools=list(tools))
         self._greeting = greeting
+        self._prefetch = prefetch
 
     async def on_enter(self) -> None:
         self.session.generate_reply(instructions=self._greeting)
+
+    async def llm_node(
+        self, chat_ctx: ChatContext, tools: list[Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[ChatChunk | str | FlushSentinel]:
+        """The model's reply, with the order the caller just named already looked up."""
+        if self._prefetch is not None:
+            state: CallState = self.session.userdata
+            await self._prefetch.add_to(chat_ctx, desk=state.desk, call=state.verification)
+        async for chunk in Agent.default.llm_node(self, chat_ctx, tools, model_settings):
+            yield chunk
 
     @function_tool
     async def lookup_order(

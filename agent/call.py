@@ -17,9 +17,10 @@ from livekit.agents.types import NOT_GIVEN
 
 from agent.acme_agent import AcmeAgent, CallState
 from agent.behaviors.state import StateTimes, log_state_changes
-from agent.behaviors.transcripts import record_transcript
+from agent.behaviors.transcripts import record_transcript, tool_call_record
 from agent.behaviors.usage import CallStats, report_usage
 from agent.bootstrap import call_records, call_store, transcript_dir
+from agent.order_prefetch import OrderPrefetch
 from agent.prompts import load_prompt
 from agent.records.recorder import CallRecorder
 from agent.session_factory import build_session
@@ -49,6 +50,8 @@ class Call:
     records: CallRecorder
     times: StateTimes
     stats: CallStats
+    prefetch: OrderPrefetch
+    """Looks up an order the caller names before the model asks (given to every agent)."""
     audio_input: room_io.AudioInputOptions = field(default_factory=room_io.AudioInputOptions)
     """How the room delivers the caller's audio (rate, frame size) to this call."""
     _started: bool = field(default=False, repr=False)
@@ -149,9 +152,15 @@ def build_call(
     record_transcript(session, sink)
     log_state_changes(session, times)
     report_usage(session, stats, times=times)
+    prefetch = OrderPrefetch(
+        record=lambda fn_call, output: sink.write(
+            tool_call_record(fn_call, output, ts=fn_call.created_at)
+        )
+    )
     agent = AcmeAgent(
         instructions=load_prompt(settings.agent.prompt),
         greeting=load_prompt(settings.agent.greeting),
+        prefetch=prefetch,
     )
     return Call(
         call_id=call_id,
@@ -162,6 +171,7 @@ def build_call(
         records=records,
         times=times,
         stats=stats,
+        prefetch=prefetch,
         audio_input=caller_audio_input(settings.agent.mode),
     )
 

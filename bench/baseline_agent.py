@@ -1,10 +1,13 @@
-"""The bare pipeline agent our agent is measured against, written as the LiveKit docs write it.
+"""The bare agents our agent is measured against, written as the LiveKit docs write them.
 
 Like the docs' minimal voice pipeline: an `Agent` with instructions only, and
 `AgentSession(stt=deepgram.STT(...), llm=openai.LLM(...), tts=cartesia.TTS(...),
-vad=silero.VAD.load())`, greeting the user with `generate_reply`. No tools, no event handlers,
-no settings, no store, no transcript. The only change is where the plugins connect: the same
-simulators our agent uses in the benchmark (`prepare_baseline` is its harness starter).
+vad=silero.VAD.load())`, greeting the user with `generate_reply`. In the realtime modes, the
+docs' minimal speech-to-speech agent: `AgentSession(llm=openai.realtime.RealtimeModel())`, and
+for realtime_text the same model with `modalities=["text"]` plus `tts=cartesia.TTS()`. No tools,
+no event handlers, no settings, no store, no transcript. The only change is where the plugins
+connect: the same simulators our agent uses in the benchmark (`prepare_baseline` is its harness
+starter).
 """
 
 from __future__ import annotations
@@ -33,14 +36,29 @@ class BaselineCall:
     audio_input = room_io.AudioInputOptions()
     """The docs' room: its default input (24 kHz, 50 ms frames)."""
 
-    def __init__(self, setup: CallSetup, *, vad_model: vad.VAD) -> None:
+    def __init__(self, setup: CallSetup, *, vad_model: vad.VAD | None) -> None:
         urls = setup.urls
-        self.session: AgentSession[Any] = AgentSession(
-            stt=deepgram.STT(model="nova-3", base_url=urls.deepgram, api_key=KEY),
-            llm=openai.LLM(model="gpt-4.1-mini", base_url=urls.openai, api_key=KEY),
-            tts=cartesia.TTS(base_url=urls.cartesia, api_key=KEY),
-            vad=vad_model,  # silero.VAD.load(), loaded off the event loop below
-        )
+        match setup.mode:
+            case "pipeline":
+                self.session: AgentSession[Any] = AgentSession(
+                    stt=deepgram.STT(model="nova-3", base_url=urls.deepgram, api_key=KEY),
+                    llm=openai.LLM(model="gpt-4.1-mini", base_url=urls.openai, api_key=KEY),
+                    tts=cartesia.TTS(base_url=urls.cartesia, api_key=KEY),
+                    vad=vad_model,  # silero.VAD.load(), loaded off the event loop below
+                )
+            case "realtime":
+                self.session = AgentSession(
+                    llm=openai.realtime.RealtimeModel(base_url=urls.openai, api_key=KEY)
+                )
+            case "realtime_text":
+                self.session = AgentSession(
+                    llm=openai.realtime.RealtimeModel(
+                        modalities=["text"], base_url=urls.openai, api_key=KEY
+                    ),
+                    tts=cartesia.TTS(base_url=urls.cartesia, api_key=KEY),
+                )
+            case _:
+                raise ValueError(f"no baseline agent for mode {setup.mode!r}")
 
     async def start(self, *, audio_input: io.AudioInput, audio_output: io.AudioOutput) -> None:
         self.session.input.audio = audio_input
@@ -54,5 +72,5 @@ class BaselineCall:
 
 async def prepare_baseline(setup: CallSetup) -> BaselineCall:
     if setup.mode != "pipeline":
-        raise ValueError("the baseline agent is a pipeline agent")
+        return BaselineCall(setup, vad_model=None)
     return BaselineCall(setup, vad_model=await asyncio.to_thread(silero.VAD.load))

@@ -83,6 +83,24 @@ def lookup_order_when_mentioned() -> ScriptedRule:
     )
 
 
+def preamble(match: re.Match[str]) -> str:
+    """The short phrase our prompt asks the model to say in the same response as a lookup."""
+    typed = match["typed"]
+    if typed and not typed.isdigit():
+        return f"Let me pull up {typed.upper()}."
+    return "Let me pull up that order."
+
+
+def lookup_order_with_preamble() -> ScriptedRule:
+    """As `lookup_order_when_mentioned`, with a short phrase first in the same response
+    ("Let me pull up ACME-1042."), as our prompt (config/prompts/support.md) asks the model:
+    content before the tool call in a Chat Completions stream, audio or text before the
+    function call in a Realtime response."""
+    return on_user_says(ORDER_NUMBER).call_tool(
+        "lookup_order", lambda m: {"order_id": m["typed"] or m["spoken"]}, say=preamble
+    )
+
+
 def say_as_instructed() -> ScriptedRule:
     """The model says the sentence our agent asks a speech-to-speech model to read out
     (agent.say: apologies, transfer and goodbye sentences)."""
@@ -110,8 +128,10 @@ def tracking_answer() -> ScriptedRule:
 
 
 def support_script() -> Script:
-    """Greeting, order lookups answered with the tracking number, a short answer otherwise."""
+    """Greeting, order lookups announced with a short phrase and answered with the tracking
+    number (also when the lookup result is already in the context: our agent's prefetch), a
+    short answer otherwise."""
     return Script(
-        rules=[say_as_instructed(), greet, tracking_answer(), lookup_order_when_mentioned()],
+        rules=[say_as_instructed(), greet, tracking_answer(), lookup_order_with_preamble()],
         default_answer=NO_TOOL_ANSWER,
     )

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from livekit.agents import AgentSession
-from livekit.agents.llm import ChatMessage
+from livekit.agents.llm import ChatMessage, FunctionCall, FunctionCallOutput
 from livekit.agents.voice.events import ConversationItemAddedEvent, FunctionToolsExecutedEvent
 
 from agent.transcript_sink import TranscriptSink
@@ -57,6 +57,21 @@ def message_record(msg: ChatMessage) -> dict[str, Any]:
     return record
 
 
+def tool_call_record(
+    call: FunctionCall, output: FunctionCallOutput | None, *, ts: float
+) -> dict[str, Any]:
+    """The transcript record of one tool call and its output."""
+    return {
+        "type": "tool_call",
+        "ts": ts,
+        "spoken_at": call.created_at,  # when the tool started running
+        "name": call.name,
+        "arguments": call.arguments,
+        "output": output.output if output is not None else None,
+        "is_error": output.is_error if output is not None else None,
+    }
+
+
 def record_transcript(session: AgentSession[Any], sink: TranscriptSink) -> None:
     """Write user and assistant messages and tool calls to the call's transcript file."""
 
@@ -79,14 +94,4 @@ def record_transcript(session: AgentSession[Any], sink: TranscriptSink) -> None:
     @session.on("function_tools_executed")
     def _on_tools(ev: FunctionToolsExecutedEvent) -> None:
         for call, output in zip(ev.function_calls, ev.function_call_outputs, strict=False):
-            sink.write(
-                {
-                    "type": "tool_call",
-                    "ts": ev.created_at,
-                    "spoken_at": call.created_at,  # when the tool started running
-                    "name": call.name,
-                    "arguments": call.arguments,
-                    "output": output.output if output is not None else None,
-                    "is_error": output.is_error if output is not None else None,
-                }
-            )
+            sink.write(tool_call_record(call, output, ts=ev.created_at))

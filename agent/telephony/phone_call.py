@@ -9,6 +9,7 @@ from livekit.agents.llm import Tool, Toolset
 
 from agent.acme_agent import AcmeAgent, CallState
 from agent.call import Call
+from agent.order_prefetch import OrderPrefetch
 from agent.prompts import load_prompt
 from agent.settings import Settings, TelephonyConfig
 from agent.telephony.caller import CallerInfo
@@ -27,11 +28,12 @@ class PhoneCall:
     tools: list[Tool | Toolset]
     keypad: KeypadEntry
 
-    def agent(self) -> AcmeAgent:
+    def agent(self, *, prefetch: OrderPrefetch | None = None) -> AcmeAgent:
         return AcmeAgent(
             instructions=self.welcome.instructions,
             greeting=self.welcome.greeting,
             tools=self.tools,
+            prefetch=prefetch,
         )
 
     async def aclose(self) -> None:
@@ -88,4 +90,4 @@ async def take_phone_call(
         greeting=load_prompt(settings.agent.greeting),
     )
     job.add_shutdown_callback(phone.aclose)
-    call.agent = phone.agent()
+    call.agent = phone.agent(prefetch=call.prefetch)

@@ -66,7 +66,9 @@ async def test_caller_barging_in_stops_the_answer_and_is_answered_next(
     # and the caller's new question was answered in full
     order = await stored_order(tmp_path, ORDER_ID)
     assert interrupting.user_texts == [ORDER_HEARD]
-    assert [c["name"] for c in interrupting.tool_calls] == ["lookup_order"]
+    # looked up before the model asked (agent/order_prefetch.py), so no tool call of its own
+    assert interrupting.tool_calls == []
+    assert {r.name for r in sim.received.tool_results} == {"lookup_order"}
     [answer] = interrupting.assistant
     assert answer["text"] == spoken_answer(order) and answer["interrupted"] is False
     assert not interrupting.interrupted

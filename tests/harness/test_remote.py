@@ -52,7 +52,7 @@ async def test_our_agent_answers_a_turn_in_a_child_process(
         turn = await call.turn(speech.path, text=ORDER_QUESTION.spoken)
 
     assert turn["user_texts"] == [ORDER_QUESTION.heard]
-    assert [c["name"] for c in turn["tool_calls"]] == ["lookup_order"]
+    assert turn["tool_calls"] == []  # looked up before the model asked (agent/order_prefetch.py)
     assert turn["assistant"][0]["text"].startswith("It shipped with")
     assert turn["latency_s"] > 0 and turn["e2e_latency"] > 0
     summary = call.summary
@@ -60,11 +60,11 @@ async def test_our_agent_answers_a_turn_in_a_child_process(
     assert memory["end"]["ru_maxrss_kb"] >= memory["ready"]["VmRSS"] > memory["start"]["VmRSS"]
     assert summary["errors"] == [] and summary["modules"] > 0
     transcript = await asyncio.to_thread(read_transcript, Path(summary["transcript_path"]))
-    assert [record["type"] for record in transcript] == [
-        "message",
-        "message",
-        "tool_call",
-        "message",
+    assert sorted((record["type"], record.get("name")) for record in transcript) == [
+        ("message", None),
+        ("message", None),
+        ("message", None),
+        ("tool_call", "lookup_order"),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.scenario import acme_script
+from harness.scenario import acme_script, support_script
 from simulators import Conversation, Message, Reply, ToolCall
 
 pytestmark = pytest.mark.unit
@@ -34,4 +34,33 @@ def test_other_sentences_and_missing_tools_get_no_lookup() -> None:
     script = acme_script()
     assert script.reply(user("where is order acme-1042", tools=())) == Reply(
         text=script.default_answer
+    )
+
+
+def test_support_script_announces_a_lookup_and_answers_from_a_prefetched_result() -> None:
+    script = support_script()
+    asked = user("Please check order ACME-1042. Thank you.")
+    assert script.reply(asked) == Reply(
+        text="Let me pull up ACME-1042.",
+        tool_calls=(ToolCall(name="lookup_order", arguments={"order_id": "ACME-1042"}),),
+    )
+    prefetched = Conversation(
+        messages=(
+            *asked.messages,
+            Message(
+                role="assistant",
+                tool_calls=(ToolCall(name="lookup_order", arguments={"order_id": "ACME-1042"}),),
+            ),
+            Message(
+                role="tool",
+                text="Order ACME-1042 shipped with UPS on Monday and should arrive tomorrow; "
+                "the tracking number is 1Z999. It contains the earbuds.",
+                tool_call_id="prefetch_1",
+                tool_name="lookup_order",
+            ),
+        ),
+        tools=("lookup_order",),
+    )
+    assert script.reply(prefetched) == Reply(
+        text="It shipped with UPS. The tracking number is 1Z999."
     )

@@ -185,6 +185,7 @@ async def test_late_realtime_transcription_reads_in_spoken_order_with_security_e
         assert await chat_lines(page) == [
             f"Agent: {GREETING}",
             f"Caller: {ORDER_HEARD}",  # said before the tool ran, though it arrived after
+            "Agent: Let me pull up ACME-1042.",  # said in the same response as the tool call
             "Tool: lookup_order(order_id=ACME-1042)",
             f"Agent: {answer}",
         ]
