@@ -16,6 +16,7 @@ from livekit.agents import AgentSession, io, room_io, vad
 from livekit.agents.types import NOT_GIVEN
 
 from agent.acme_agent import AcmeAgent, CallState
+from agent.behaviors.reply_guard import guard_replies
 from agent.behaviors.state import StateTimes, log_state_changes
 from agent.behaviors.transcripts import record_transcript
 from agent.behaviors.usage import CallStats, report_usage
@@ -146,6 +147,7 @@ def build_call(
     record_transcript(session, sink)
     log_state_changes(session, times)
     report_usage(session, stats, times=times)
+    guard_replies(session, wait_s=settings.agent.reply_guard_s, record=sink.write)
     agent = AcmeAgent(
         instructions=load_prompt(settings.agent.prompt),
         greeting=load_prompt(settings.agent.greeting),
