@@ -7,7 +7,6 @@ lookup takes as long as a struggling database would, in every mode.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +15,9 @@ import pytest
 
 from agent.behaviors.tool_filler import FILLER
 from harness import CallerSpeech, CallerTurn, CallResult, CallRunner, SimulatorUrls
-from harness.acme import prepare_acme
-from harness.call_setup import CallSetup, PreparedCall, Starter
+from harness.call_setup import CallSetup
 from simulators import ProviderSimulator
-from tests.resilience.slow_store import SlowStore
-from tools.models import Order
-from tools.support import SupportDesk
+from tests.resilience.slow_store import SlowStore, slowed_acme
 
 from .conftest import ORDER_HEARD, ORDER_ID, ORDER_SPOKEN, spoken_answer, stored_order
 
@@ -30,38 +26,15 @@ pytestmark = pytest.mark.integration
 CALL_TIMEOUT_S = 90
 
 
-class TimedStore(SlowStore):
-    """`SlowStore` that notes when each order lookup returned (harness clock)."""
-
-    answered_at: list[float]
-
-    async def get_order(self, order_id: str) -> Order | None:
-        order = await super().get_order(order_id)
-        self.answered_at.append(time.perf_counter())
-        return order
-
-
-def slowed(delay_s: float, stores: list[TimedStore]) -> Starter:
-    async def start(setup: CallSetup) -> PreparedCall:
-        call = await prepare_acme(setup)
-        store = TimedStore(call.store, delay_s=delay_s)
-        store.answered_at = []
-        stores.append(store)
-        call.session.userdata.desk = SupportDesk(store=store)
-        return call
-
-    return start
-
-
 async def _order_call(
     mode: str, delay_s: float, sim: ProviderSimulator, speech: CallerSpeech, workdir: Path
-) -> tuple[CallResult, TimedStore]:
+) -> tuple[CallResult, SlowStore]:
     sim.script.hear(ORDER_HEARD)
-    stores: list[TimedStore] = []
+    stores: list[SlowStore] = []
     setup = CallSetup(
         mode=mode, urls=SimulatorUrls.of(sim), workdir=workdir, call_id=f"filler-{uuid.uuid4()}"
     )
-    runner = CallRunner(setup=setup, starter=slowed(delay_s, stores), turn_timeout_s=30.0)
+    runner = CallRunner(setup=setup, starter=slowed_acme(delay_s, stores), turn_timeout_s=30.0)
     async with runner:
         await runner.turn(CallerTurn(speech=speech))
     assert runner.result is not None
@@ -76,7 +49,7 @@ async def test_slow_lookup_is_covered_by_a_filler_then_answered(
         _order_call(mode, 4.0, sim, say(ORDER_SPOKEN), tmp_path), CALL_TIMEOUT_S
     )
     [turn] = result.turns
-    [returned_at] = store.answered_at
+    [returned_at] = store.orders_returned_at
     heard = [s for s in result.segments if s.started_at >= turn.speech_end_at and s.played_s > 0]
     # a filler plays while the store is still looking, then the answer after it
     assert len(heard) == 2
@@ -99,5 +72,5 @@ async def test_fast_lookup_gets_no_filler(
     )
     [turn] = result.turns
     heard = [s for s in result.segments if s.started_at >= turn.speech_end_at and s.played_s > 0]
-    assert len(heard) == 1 and heard[0].started_at > store.answered_at[0]
+    assert len(heard) == 1 and heard[0].started_at > store.orders_returned_at[0]
     assert all(FILLER not in text for _, text in result.captions)
