@@ -105,15 +105,13 @@ class ReplyGuard:
             self._task.cancel()
         self._task = None
 
-    def _silent(self) -> bool:
-        session = self._session
-        return session.agent_state != "speaking" and session.user_state != "speaking"
-
     async def _watch(self) -> None:
         while self._recoveries < 2:
             await asyncio.sleep(self._wait_s)
-            if not self._silent():
-                return
+            if self._session.user_state == "speaking":
+                return  # the caller goes on: their next turn arms the guard again
+            if self._session.agent_state == "speaking":
+                continue  # still saying what it began before this turn (not interruptible)
             self._recoveries += 1
             with contextlib.suppress(RuntimeError):  # the session is closing
                 await self._stop_stuck_speech()
