@@ -78,11 +78,12 @@ def _guard_summary(result: CallResult) -> int:
     return int(summary["events"].get(EVENT_KIND, 0))
 
 
+@pytest.mark.parametrize("mode", ["realtime", "realtime_text"])
 async def test_realtime_model_silent_after_a_tool_is_asked_again(
-    sim: ProviderSimulator, say: Callable[[str], CallerSpeech], tmp_path: Path
+    mode: str, sim: ProviderSimulator, say: Callable[[str], CallerSpeech], tmp_path: Path
 ) -> None:
     sim.script.hear(ORDER_HEARD)
-    setup = _setup("realtime", sim, tmp_path)
+    setup = _setup(mode, sim, tmp_path)
     # after the greeting: the model ignores the request to answer the tool's output
     result = await asyncio.wait_for(
         _one_turn(
