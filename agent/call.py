@@ -16,7 +16,9 @@ from livekit.agents import AgentSession, io, room_io, vad
 from livekit.agents.types import NOT_GIVEN
 
 from agent.acme_agent import AcmeAgent, CallState
+from agent.behaviors.reply_guard import guard_replies
 from agent.behaviors.state import StateTimes, log_state_changes
+from agent.behaviors.tool_filler import fill_slow_tools
 from agent.behaviors.transcripts import record_transcript, tool_call_record
 from agent.behaviors.usage import CallStats, report_usage
 from agent.bootstrap import call_records, call_store, transcript_dir
@@ -152,6 +154,10 @@ def build_call(
     record_transcript(session, sink)
     log_state_changes(session, times)
     report_usage(session, stats, times=times)
+    guard_replies(session, wait_s=settings.agent.reply_guard_s, record=sink.write)
+    fill_slow_tools(
+        session, delay_s=settings.agent.tool_filler_s, spoken=settings.agent.mode != "realtime"
+    )
     prefetch = OrderPrefetch(
         record=lambda fn_call, output: sink.write(
             tool_call_record(fn_call, output, ts=fn_call.created_at)

@@ -42,6 +42,8 @@ class AgentConfig(_Section):
     prompt: str = Field(default="support", pattern=r"^[a-z0-9_-]+$")
     greeting: str = Field(default="greeting", pattern=r"^[a-z0-9_-]+$")
     max_tool_steps: int = Field(default=3, ge=1, le=10)
+    reply_guard_s: float = Field(default=6.0, ge=1.0, le=60.0)  # silence before recovering
+    tool_filler_s: float = Field(default=1.5, ge=0.2, le=10.0)  # tool time before a filler
 
 
 class StoreConfig(_Section):
@@ -240,6 +242,8 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "ACME_AGENT_NAME": ("agent", "name"),
     "LIVEKIT_AGENT_NAME": ("agent", "name"),  # the framework's own name for the same setting
     "ACME_PROMPT": ("agent", "prompt"),
+    "ACME_REPLY_GUARD_S": ("agent", "reply_guard_s"),
+    "ACME_TOOL_FILLER_S": ("agent", "tool_filler_s"),
     "ACME_STORE_URL": ("store", "url"),
     "ACME_STORE_POOL_SIZE": ("store", "pool_size"),
     "ACME_TRANSCRIPT_DIR": ("transcripts", "dir"),

@@ -12,7 +12,8 @@ provider simulators with fixed latencies (harness.scenario.benchmark_latency):
 Turns are interleaved call by call, in a rotating order, after warm-up turns that are not
 counted, so background load hits all three alike. For each turn: end of the caller's speech
 (the WAV's last speech sample leaving the microphone) to the agent's first audio frame at the
-loudspeaker, by wall clock, and the framework's own e2e_latency.
+loudspeaker, by wall clock, and the framework's own e2e_latency. `guard`: how often the reply
+guard recovered a silent turn in our calls (from their records; 0 on a healthy run).
 The last line is `overhead_ratio=<p50 ours / p50 baseline>` for the no-tool question.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import sys
@@ -57,6 +59,7 @@ class Contender:
     speech: CallerSpeech | None = None
     turns: list[dict[str, Any]] = field(default_factory=list)
     late_before: int = 0  # microphone frames delivered late before the counted turns
+    guard: int | None = None  # reply guard firings in the call's records (ours only)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -134,7 +137,19 @@ async def run(turns: int, warmup: int, workdir: Path, *, mode: str) -> list[Cont
                     else:
                         contenders[i].late_before = turn["late_frames"]
                 print(f"round {round_no + 1}/{warmup + turns} load {loadavg()}", file=sys.stderr)
+    for who in contenders:
+        if who.starter == OURS:
+            who.guard = guard_firings(workdir / who.name.replace("+", "_") / "transcripts")
     return contenders
+
+
+def guard_firings(spools: Path) -> int:
+    """Reply guard events in the call records spooled under `spools`."""
+    from agent.behaviors.reply_guard import EVENT_KIND
+
+    lines = [line for path in spools.glob("*.jsonl") for line in path.read_text().splitlines()]
+    events = (json.loads(line) for line in lines if line.strip())
+    return sum(1 for r in events if r.get("type") == "event" and r.get("kind") == EVENT_KIND)
 
 
 def report(
@@ -151,7 +166,7 @@ def report(
     )
     print(
         f"{'agent':<10} {'n':>3} {'io p50':>8} {'io p95':>8} {'e2e p50':>8} {'e2e p95':>8} "
-        f"{'eot p50':>8} {'held':>4} {'late':>4}"
+        f"{'eot p50':>8} {'held':>4} {'late':>4} {'guard':>5}"
     )
     p50: dict[str, float] = {}
     for who in contenders:
@@ -165,7 +180,7 @@ def report(
             f"{who.name:<10} {len(io):>3} {p50[who.name] * 1000:>6.0f}ms "
             f"{percentile(io, 95) * 1000:>6.0f}ms {median(e2e) * 1000:>6.0f}ms "
             f"{percentile(e2e, 95) * 1000:>6.0f}ms {median(eot) * 1000:>6.0f}ms "
-            f"{held:>4} {late:>4}"
+            f"{held:>4} {late:>4} {'-' if who.guard is None else who.guard:>5}"
         )
     ratio = p50["ours"] / p50["baseline"]
     print(

@@ -18,8 +18,10 @@ real service's message:
   shows none left), `response_incomplete` (status incomplete, `max_output_tokens`, the text cut
   short), `server_error_event` (an `error` event of type `server_error`, then the response
   fails), `invalid_request` (the next client `response.create` is refused with an
-  `invalid_request_error` naming its event id), `transcription_failed` (the caller's
-  transcription `.failed`), `session_expired` (`error` `session_expired`, then close 1001).
+  `invalid_request_error` naming its event id), `response_ignored` (the next client
+  `response.create` gets no answer at all: no `response.created`, no error),
+  `transcription_failed` (the caller's transcription `.failed`), `session_expired`
+  (`error` `session_expired`, then close 1001).
 - llm: `error_mid_stream` (an SSE `error` object after part of the answer), `length` and
   `content_filter` (the answer cut short with that `finish_reason`), `refusal` (refusal deltas,
   no content), `context_length` (400 `context_length_exceeded`, as for an over-long request).
@@ -52,6 +54,7 @@ FaultKind = Literal[
     "response_incomplete",
     "server_error_event",
     "invalid_request",
+    "response_ignored",
     "transcription_failed",
     "session_expired",
     "error_mid_stream",
@@ -76,6 +79,7 @@ PROVIDER_FAULTS: dict[Stage, frozenset[FaultKind]] = {
             "response_incomplete",
             "server_error_event",
             "invalid_request",
+            "response_ignored",
             "transcription_failed",
             "session_expired",
         }

@@ -163,6 +163,8 @@ class Connection:
                 )
             elif await self._expired_by_fault():
                 return
+            elif self._state.faults.take("realtime", {"response_ignored"}) is not None:
+                return
             elif self._state.faults.take("realtime", {"invalid_request"}) is not None:
                 await self._error(
                     "invalid_value",

@@ -3,7 +3,9 @@
 Record types, each with `seq` (its place in the spool) and `type`:
 `call` (header: call_id, started_at, mode, caller, sip_call_id, room), `message` (role, text,
 interrupted, metrics, spoken_at), `tool_call` (name, arguments, output, is_error, spoken_at) and
-`summary` (ended_at, outcome, reason, turns, latencies, usage, state timeline).
+`event` (kind, detail, spoken_at: something the agent did on its own, such as recovering a
+caller's turn that went unanswered) and `summary` (ended_at, outcome, reason, turns, latencies,
+usage, state timeline).
 """
 
 from __future__ import annotations
@@ -74,8 +76,12 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     turns: list[dict[str, Any]] = []
     orders: set[str] = set()
     transferred = False
+    events: dict[str, int] = {}
     for r in records:
-        if r.get("type") == "message":
+        if r.get("type") == "event":
+            kind = str(r.get("kind"))
+            events[kind] = events.get(kind, 0) + 1
+        elif r.get("type") == "message":
             orders |= order_ids_in(r.get("text"))
             if r.get("role") == "user":
                 user_turns += 1
@@ -94,6 +100,7 @@ def summarize(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "slowest_turn_s": max((t["latency"] for t in turns), default=None),
         "orders": sorted(orders),
         "transferred": transferred,
+        "events": events,
     }
 
 
@@ -130,6 +137,9 @@ def batch_of(call_id: str, records: Iterable[Mapping[str, Any]]) -> Batch:
                 batch.events.append(
                     (call_id, seq, utc(spoken_at(r)), event[0], event[1], r.get("name"))
                 )
+        elif kind == "event":
+            detail = str(r.get("detail") or "")
+            batch.events.append((call_id, seq, utc(spoken_at(r)), str(r.get("kind")), detail, None))
         elif kind == "summary":
             batch.ends.append(_end(call_id, r))
     return batch

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 
+from harness.acme import prepare_acme
+from harness.call_setup import CallSetup, PreparedCall, Starter
 from tools.models import Customer, Order, Product, ReturnRequest
 from tools.store import OrderStore
+from tools.support import SupportDesk
 
 
 class SlowStore:
-    """Wraps a real `OrderStore`; every call waits `delay_s` (changeable at any time) first."""
+    """Wraps a real `OrderStore`; every call waits `delay_s` (changeable at any time) first.
+
+    `orders_returned_at`: when each order lookup returned (`time.perf_counter`, the harness
+    clock).
+    """
 
     def __init__(self, store: OrderStore, *, delay_s: float = 0.0) -> None:
         self._store = store
         self.delay_s = delay_s
+        self.orders_returned_at: list[float] = []
 
     async def _wait(self) -> None:
         await asyncio.sleep(self.delay_s)
 
     async def get_order(self, order_id: str) -> Order | None:
         await self._wait()
-        return await self._store.get_order(order_id)
+        try:
+            return await self._store.get_order(order_id)
+        finally:
+            self.orders_returned_at.append(time.perf_counter())
 
     async def get_customer(self, customer_id: int) -> Customer | None:
         await self._wait()
@@ -62,3 +74,17 @@ class SlowStore:
 
 def _conforms(store: SlowStore) -> OrderStore:
     return store  # mypy checks SlowStore against the protocol here
+
+
+def slowed_acme(delay_s: float, stores: list[SlowStore]) -> Starter:
+    """Our call, wired as the worker wires it, whose tools reach the store through a new
+    `SlowStore` (appended to `stores`)."""
+
+    async def start(setup: CallSetup) -> PreparedCall:
+        call = await prepare_acme(setup)
+        slow = SlowStore(call.store, delay_s=delay_s)
+        stores.append(slow)
+        call.session.userdata.desk = SupportDesk(store=slow)
+        return call
+
+    return start
