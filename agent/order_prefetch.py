@@ -11,10 +11,15 @@ Why in `llm_node` and not `on_user_turn_completed`: in 1.8.9 a change to the cha
 `_user_turn_completed_impl`), so the reply would start again at the end of the turn and give
 back the time saved. Edits made in `llm_node` stay with that generation, and any tool reply
 that follows it.
+
+The lookup holds the reply back, so it gets at most `TIMEOUT_S`: a store that answers later
+(a struggling database) is left to the model's own `lookup_order` call, which the slow-tool
+filler covers, rather than keeping the caller in silence for as long as the store takes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -28,6 +33,8 @@ from tools.verification import CallerVerification
 logger = logging.getLogger("acme.agent")
 
 TOOL = "lookup_order"
+TIMEOUT_S = 0.3
+"""How long a reply waits for the prefetch (a healthy store answers in about a millisecond)."""
 
 RecordLookup = Callable[[llm.FunctionCall, llm.FunctionCallOutput], None]
 """Writes a prefetched lookup to the call's records, as the tool's own calls are written."""
@@ -53,7 +60,10 @@ class OrderPrefetch:
         if last.transcript_confidence is None or not words:
             return None
         try:
-            found = await prefetch_status(desk, call, words)
+            found = await asyncio.wait_for(prefetch_status(desk, call, words), TIMEOUT_S)
+        except TimeoutError:
+            logger.warning("order prefetch gave up: slow store", extra={"after_s": TIMEOUT_S})
+            return None
         except Exception:
             logger.exception("order prefetch failed")
             return None
