@@ -58,8 +58,8 @@ CONFIGS: dict[str, Overrides] = {
         "tts": {"text_chunks": "sentence"},
         "turn_handling": {
             "preemptive_tts": False,
-            "min_endpointing_delay": None,
-            "max_endpointing_delay": None,
+            "min_endpointing_delay": 0.3,  # the framework's defaults with the turn detector
+            "max_endpointing_delay": 2.5,
         },
     },
     "vad_0.55": {"vad": {"min_silence_duration": 0.55}},
