@@ -193,7 +193,12 @@ async def _turn(
 
 
 async def run(
-    names: Sequence[str], utterances: Sequence[PausedUtterance], rounds: int, workdir: Path
+    names: Sequence[str],
+    utterances: Sequence[PausedUtterance],
+    rounds: int,
+    workdir: Path,
+    *,
+    playout_speed: float = 1.0,
 ) -> list[Contender]:
     contenders = [Contender(name="baseline", overrides=None)]
     contenders += [Contender(name=n, overrides=combine(n)) for n in names]
@@ -217,6 +222,7 @@ async def run(
                 call_id=f"levers-{i}",
                 starter=BASELINE if who.overrides is None else OURS,
                 environ=environ,
+                playout_speed=playout_speed,
             )
             calls.append(RemoteCall(options=options))
         async with contextlib.AsyncExitStack() as stack:
@@ -266,12 +272,17 @@ def main() -> None:
     parser.add_argument("--configs", default="ours", help="comma-separated, a+b combines")
     parser.add_argument("--rounds", type=int, default=3, help="plays of the whole set")
     parser.add_argument("--limit", type=int, default=0, help="first N utterances only")
+    parser.add_argument(
+        "--playout-speed", type=float, default=1.0, help="play replies faster (not measured)"
+    )
     args = parser.parse_args()
     names = [n for n in args.configs.split(",") if n]
     utterances = SETS[args.set][: args.limit or None]
     load = [loadavg()]
     with tempfile.TemporaryDirectory(prefix="acme-bench-levers-") as tmp:
-        contenders = asyncio.run(run(names, utterances, args.rounds, Path(tmp)))
+        contenders = asyncio.run(
+            run(names, utterances, args.rounds, Path(tmp), playout_speed=args.playout_speed)
+        )
     load.append(loadavg())
     lat = benchmark_latency()
     title = (
