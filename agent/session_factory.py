@@ -5,7 +5,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Literal, TypeVar
 
-from livekit.agents import AgentSession, APIConnectOptions, TurnHandlingOptions, llm, stt, tts, vad
+from livekit.agents import (
+    AgentSession,
+    APIConnectOptions,
+    TurnHandlingOptions,
+    inference,
+    llm,
+    stt,
+    tts,
+    vad,
+)
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.voice.turn import EndpointingOptions
 from livekit.plugins import cartesia, deepgram, openai, silero
@@ -23,6 +32,7 @@ from agent.fallbacks import (
 )
 from agent.provider_log import KeyReports, log_provider_errors, watch_api_key
 from agent.settings import Settings, VadConfig
+from agent.speech_chunks import PhraseTokenizer
 
 PHONE_KEYWORD_BOOST = 2.0
 _T = TypeVar("_T", stt.STT[Any], llm.LLM[Any], tts.TTS[Any])
@@ -112,11 +122,19 @@ def build_turn_handling(settings: Settings) -> TurnHandlingOptions:
         endpointing["min_delay"] = th.min_endpointing_delay
     if th.max_endpointing_delay is not None:
         endpointing["max_delay"] = th.max_endpointing_delay
-    return TurnHandlingOptions(
+    options = TurnHandlingOptions(
         endpointing=endpointing,
         interruption={"enabled": th.interruptions, "min_duration": th.min_interruption_duration},
-        preemptive_generation={"enabled": th.preemptive_generation},
+        preemptive_generation={
+            "enabled": th.preemptive_generation,
+            "preemptive_tts": th.preemptive_tts,
+        },
     )
+    if th.turn_detector == "vad":
+        options["turn_detection"] = "vad"
+    elif th.unlikely_threshold is not None:
+        options["turn_detection"] = inference.TurnDetector(unlikely_threshold=th.unlikely_threshold)
+    return options
 
 
 def build_realtime(
@@ -178,21 +196,30 @@ def build_stt(settings: Settings, *, phone: bool = False) -> stt.STT[Any]:
         options["keyterm"] = list(cfg.keyterms)
     elif cfg.keyterms and phone:  # phone models before Nova-3 take boosted keywords instead
         options["keywords"] = [(term, PHONE_KEYWORD_BOOST) for term in cfg.keyterms]
-    return deepgram.STT(
+    recognizer = deepgram.STT(
         model=model,
         language=cfg.language,
+        endpointing_ms=cfg.endpointing_ms,
         api_key=settings.secrets.deepgram_api_key,
         **options,
     )
+    if cfg.finalize_on_silence:
+        # The plugin sends Deepgram's Finalize when the session flushes its stream; the session
+        # flushes at the VAD's end of speech only for a recognizer that declares it can.
+        recognizer.capabilities.manual_flush = True
+    return recognizer
 
 
 def build_tts(settings: Settings) -> tts.TTS[Any]:
     cfg = settings.tts
+    options = _endpoint(cfg.base_url)
+    if cfg.text_chunks == "phrase":
+        options["tokenizer"] = PhraseTokenizer()
     return cartesia.TTS(
         model=cfg.model,
         voice=cfg.voice,
         api_key=settings.secrets.cartesia_api_key,
-        **_endpoint(cfg.base_url),
+        **options,
     )
 
 

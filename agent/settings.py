@@ -76,11 +76,16 @@ class ReviewConfig(_Section):
 
 class TurnHandlingConfig(_Section):
     # None: the framework's default for the turn detector in use (0.3 / 2.5 s streaming).
-    min_endpointing_delay: float | None = Field(default=None, ge=0.0, le=10.0)
-    max_endpointing_delay: float | None = Field(default=None, ge=0.1, le=30.0)
+    min_endpointing_delay: float | None = Field(default=0.55, ge=0.0, le=10.0)
+    max_endpointing_delay: float | None = Field(default=1.5, ge=0.1, le=30.0)
     interruptions: bool = True
     min_interruption_duration: float = Field(default=0.5, ge=0.0, le=5.0)
     preemptive_generation: bool = True
+    preemptive_tts: bool = True
+    # "model": the local turn detector judges the caller's pauses; "vad": silence alone.
+    turn_detector: Literal["model", "vad"] = "model"
+    # None: the turn detector's own calibrated threshold for the caller's language.
+    unlikely_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
 
 
 class RealtimeTurnDetection(_Section):
@@ -109,6 +114,9 @@ class SttConfig(_Section):
     language: str = Field(default="en-US", min_length=2)
     keyterms: tuple[str, ...] = ()
     base_url: str = ""
+    endpointing_ms: int = Field(default=25, ge=0, le=10000)
+    # Ask Deepgram to finalize as soon as the VAD hears the caller stop (its Finalize message).
+    finalize_on_silence: bool = True
 
     _shape = _url_shape(deepgram_base_url, "base_url")
 
@@ -125,6 +133,7 @@ class TtsConfig(_Section):
     model: str = Field(default="sonic-3", min_length=1)
     voice: str = Field(default="f786b574-daa5-4673-aa0c-cbe3e8534c02", min_length=1)
     base_url: str = ""
+    text_chunks: Literal["sentence", "phrase"] = "phrase"
 
     _shape = _url_shape(cartesia_base_url, "base_url")
 
@@ -160,7 +169,7 @@ class SecurityConfig(_Section):
 class VadConfig(_Section):
     activation_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     min_speech_duration: float = Field(default=0.05, ge=0.0, le=2.0)
-    min_silence_duration: float = Field(default=0.55, ge=0.0, le=5.0)
+    min_silence_duration: float = Field(default=0.25, ge=0.0, le=5.0)
     prefix_padding_duration: float = Field(default=0.5, ge=0.0, le=2.0)
 
 

@@ -36,6 +36,8 @@ if str(ROOT) not in sys.path:  # allow `python bench/turn_latency.py` from anywh
     sys.path.insert(0, str(ROOT))
 
 from harness import CallerSpeech, speak  # noqa: E402  (after the path fix above)
+from harness.acme import acme_stt_split_s  # noqa: E402
+from harness.paused_speech import heard_pieces, stt_split_s  # noqa: E402
 from harness.remote import CallOptions, RemoteCall  # noqa: E402
 from harness.scenario import (  # noqa: E402
     NO_TOOL_QUESTION,
@@ -57,6 +59,8 @@ class Contender:
     starter: str
     question: Question
     speech: CallerSpeech | None = None
+    split_s: float = field(default_factory=stt_split_s)
+    """Silence that ends an utterance on this agent's STT stream (what the STT hears at once)."""
     turns: list[dict[str, Any]] = field(default_factory=list)
     late_before: int = 0  # microphone frames delivered late before the counted turns
     guard: int | None = None  # reply guard firings in the call's records (ours only)
@@ -88,9 +92,15 @@ def loadavg() -> str:
 
 async def _turn(sim: SimulatorThread, call: RemoteCall, who: Contender) -> dict[str, Any]:
     assert who.speech is not None and who.speech.path is not None
-    sim.simulator.script.hear(who.question.heard)
+    pieces = heard_pieces(who.question.heard, who.split_s)
+    sim.simulator.script.hear(*pieces)
     turn = await call.turn(who.speech.path, text=who.question.spoken)
-    if turn["user_texts"] != [who.question.heard] or turn["latency_s"] is None:
+    expected = who.question.heard
+    if len(pieces) > 1 and sim.simulator.script.hears == pieces[1:]:
+        # the STT took the sentences as one utterance after all, with one final at the end
+        sim.simulator.script.hears.clear()
+        expected = pieces[0]
+    if turn["user_texts"] != [expected] or turn["latency_s"] is None:
         raise RuntimeError(f"{who.name}: unexpected turn {turn}")
     leftover = sim.simulator.script.hears
     if leftover:
@@ -99,10 +109,11 @@ async def _turn(sim: SimulatorThread, call: RemoteCall, who: Contender) -> dict[
 
 
 async def run(turns: int, warmup: int, workdir: Path, *, mode: str) -> list[Contender]:
+    ours_split_s = acme_stt_split_s()
     contenders = [
         Contender(name="baseline", starter=BASELINE, question=NO_TOOL_QUESTION),
-        Contender(name="ours", starter=OURS, question=NO_TOOL_QUESTION),
-        Contender(name="ours+tool", starter=OURS, question=ORDER_QUESTION),
+        Contender(name="ours", starter=OURS, question=NO_TOOL_QUESTION, split_s=ours_split_s),
+        Contender(name="ours+tool", starter=OURS, question=ORDER_QUESTION, split_s=ours_split_s),
     ]
     for who in contenders:
         who.speech = await asyncio.to_thread(

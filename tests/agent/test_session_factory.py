@@ -165,10 +165,12 @@ def _assert_turn_handling(session: AgentSession[CallState]) -> None:
     assert opts.preemptive_generation["enabled"] is False
 
 
-def test_unset_endpointing_uses_the_framework_default(state: CallState) -> None:
+def test_default_turn_handling_is_the_measured_one(state: CallState) -> None:
+    """BENCHMARKS.md "Turn-taking levers": the reply is prepared early (LLM and TTS) and played
+    after as much silence as the LiveKit default agent waits; a held turn waits 1.5 s."""
     s = load_settings(environ=KEYS)
-    assert s.turn_handling.min_endpointing_delay is None
     session = build_session(s, vad_model=None, userdata=state)
-    # the streaming turn detector's defaults, not the older fixed 0.5 / 3.0 s
-    assert session.options.endpointing["min_delay"] == 0.3
-    assert session.options.endpointing["max_delay"] == 2.5
+    assert session.options.endpointing["min_delay"] == 0.55
+    assert session.options.endpointing["max_delay"] == 1.5
+    assert session.options.preemptive_generation["enabled"] is True
+    assert session.options.preemptive_generation["preemptive_tts"] is True

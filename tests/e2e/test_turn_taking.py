@@ -1,0 +1,72 @@
+"""Turn-taking defaults at work in a voice call: the transcript is finalized as soon as the caller
+stops, and a caller who pauses mid-sentence is answered once, at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from harness import CallerSpeech, CallerTurn, SimulatorUrls, run_call
+from harness.paused_speech import PAUSED_SET, PausedUtterance, speak_paused
+from harness.scenario import NO_TOOL_ANSWER, NO_TOOL_QUESTION
+from harness.speech import SpeechToolsMissing
+from simulators import ProviderSimulator
+
+pytestmark = pytest.mark.integration
+
+CALL_TIMEOUT_S = 60
+
+
+def _speech(u: PausedUtterance, directory: Path) -> CallerSpeech:
+    try:
+        return speak_paused(u, directory=directory)
+    except SpeechToolsMissing as exc:
+        pytest.skip(str(exc))
+
+
+async def test_the_caller_stopping_finalizes_the_transcript(
+    sim: ProviderSimulator, tmp_path: Path
+) -> None:
+    question = PausedUtterance(pieces=(NO_TOOL_QUESTION.spoken,), pauses_s=())
+    speech = _speech(question, tmp_path / "caller")
+    sim.script.hear(NO_TOOL_QUESTION.heard)
+    result = await asyncio.wait_for(
+        run_call(
+            mode="pipeline",
+            turns=[CallerTurn(speech=speech)],
+            urls=SimulatorUrls.of(sim),
+            workdir=tmp_path,
+            call_id="e2e-finalize",
+        ),
+        CALL_TIMEOUT_S,
+    )
+    [turn] = result.turns
+    assert [m["text"] for m in turn.assistant] == [NO_TOOL_ANSWER]
+    # Deepgram was asked to finalize when the caller stopped (the VAD's end of speech)
+    controls = [c for s in sim.received.stt_streams for c in s.control]
+    assert "Finalize" in controls
+
+
+async def test_a_caller_pausing_mid_sentence_is_answered_once_at_the_end(
+    sim: ProviderSimulator, tmp_path: Path
+) -> None:
+    u = PAUSED_SET[0]  # "My order number is ... ACME 1042."
+    speech = _speech(u, tmp_path / "caller")
+    sim.script.hear(*u.heard(0.25))
+    result = await asyncio.wait_for(
+        run_call(
+            mode="pipeline",
+            turns=[CallerTurn(speech=speech)],
+            urls=SimulatorUrls.of(sim),
+            workdir=tmp_path,
+            call_id="e2e-paused",
+        ),
+        CALL_TIMEOUT_S,
+    )
+    [turn] = result.turns
+    assert turn.user_texts == ["My order number is ACME-1042."]
+    assert turn.first_audio_at is not None and turn.first_audio_at > turn.speech_end_at
+    assert [c["name"] for c in turn.tool_calls] == ["lookup_order"]
