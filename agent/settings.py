@@ -116,7 +116,7 @@ class SttConfig(_Section):
     base_url: str = ""
     endpointing_ms: int = Field(default=25, ge=0, le=10000)
     # Ask Deepgram to finalize as soon as the VAD hears the caller stop (its Finalize message).
-    finalize_on_silence: bool = True
+    finalize_on_silence: bool = False
 
     _shape = _url_shape(deepgram_base_url, "base_url")
 
@@ -169,7 +169,7 @@ class SecurityConfig(_Section):
 class VadConfig(_Section):
     activation_threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
     min_speech_duration: float = Field(default=0.05, ge=0.0, le=2.0)
-    min_silence_duration: float = Field(default=0.25, ge=0.0, le=5.0)
+    min_silence_duration: float = Field(default=0.55, ge=0.0, le=5.0)
     prefix_padding_duration: float = Field(default=0.5, ge=0.0, le=2.0)
 
 
