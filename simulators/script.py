@@ -63,12 +63,19 @@ class Conversation:
     def last_user_text(self) -> str | None:
         """The caller's last turn when the conversation ends with it, else None: the final
         user messages joined (a turn a client split in two, as a model reads it)."""
+        texts = self.last_user_texts
+        return " ".join(texts) if texts else None
+
+    @property
+    def last_user_texts(self) -> list[str]:
+        """The user messages the conversation ends with, oldest first (empty if it does not
+        end with the caller)."""
         texts: list[str] = []
         for message in reversed(self.messages):
             if message.role != "user":
                 break
             texts.insert(0, message.text)
-        return " ".join(texts) if texts else None
+        return texts
 
     @property
     def last_tool_result(self) -> Message | None:
@@ -144,8 +151,12 @@ def on_user_says(pattern: str | re.Pattern[str]) -> Trigger:
     regex = re.compile(pattern, re.IGNORECASE) if isinstance(pattern, str) else pattern
 
     def matcher(conversation: Conversation) -> re.Match[str] | None:
-        text = conversation.last_user_text
-        return regex.search(text) if text is not None else None
+        # the newest message that matches: a turn split in two ("... ACME 1042." "Thank you.")
+        # is read whole, and after a turn left unanswered the caller's latest words count
+        for text in reversed(conversation.last_user_texts):
+            if found := regex.search(text):
+                return found
+        return None
 
     return Trigger(matcher=matcher)
 

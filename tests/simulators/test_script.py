@@ -86,6 +86,25 @@ def test_a_user_turn_split_in_two_messages_is_read_whole() -> None:
     )
 
 
+def test_after_an_unanswered_turn_the_latest_words_count() -> None:
+    """A turn lost to a failed model call leaves two user messages in a row: a model answers
+    the newer one."""
+    script = Script(
+        rules=[on_user_says(r"order (\S+)").call_tool("lookup_order", {"order_id": r"\1"})]
+    )
+    unanswered = Conversation(
+        messages=(
+            Message(role="assistant", text="How can I help?"),
+            Message(role="user", text="where is order ACME-1042"),
+            Message(role="user", text="where is order ACME-1043"),
+        ),
+        tools=TOOLS,
+    )
+    assert script.reply(unanswered).tool_calls == (
+        ToolCall(name="lookup_order", arguments={"order_id": "ACME-1043"}),
+    )
+
+
 def test_callables_and_catch_all() -> None:
     script = Script(
         rules=[
