@@ -99,5 +99,7 @@ async def test_a_starved_call_killed_mid_call_keeps_every_finished_turn(
     assert spool is not None, "the call's spool is known from its start"
     assert finished, "the turn before the starvation finished"
     check = check_transcript(spool, finished, greeted=True)
-    assert check.expected >= 1 + 3 * len(finished)  # greeting; user, tool call, answer per turn
+    # the greeting, then per turn the caller's words and the answer (the order is looked up
+    # before the model asks, so a model tool call is not always among what a turn observed)
+    assert check.expected >= 1 + 2 * len(finished)
     assert check.lost == 0, (killed, check.missing)
