@@ -81,7 +81,7 @@ class TurnHandlingConfig(_Section):
     interruptions: bool = True
     min_interruption_duration: float = Field(default=0.5, ge=0.0, le=5.0)
     preemptive_generation: bool = True
-    preemptive_tts: bool = True
+    preemptive_tts: bool = False
     # "model": the local turn detector judges the caller's pauses; "vad": silence alone.
     turn_detector: Literal["model", "vad"] = "model"
     # None: the turn detector's own calibrated threshold for the caller's language.
@@ -133,7 +133,7 @@ class TtsConfig(_Section):
     model: str = Field(default="sonic-3", min_length=1)
     voice: str = Field(default="f786b574-daa5-4673-aa0c-cbe3e8534c02", min_length=1)
     base_url: str = ""
-    text_chunks: Literal["sentence", "phrase"] = "phrase"
+    text_chunks: Literal["sentence", "phrase"] = "sentence"
 
     _shape = _url_shape(cartesia_base_url, "base_url")
 
