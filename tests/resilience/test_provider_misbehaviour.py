@@ -169,15 +169,21 @@ async def test_a_noise_heard_as_speech_start_does_not_cut_the_agent_off(
         asyncio.to_thread(say, "What is your return policy?"),
         asyncio.to_thread(say, "Check order ACME 1042."),
     )
-    async with ProviderSimulator(script=script, latency=benchmark_latency()) as sim:
-        sim.script.hear("What is your return policy?", "Check order ACME-1042.")
-        setup = CallSetup(
-            mode="pipeline", urls=SimulatorUrls.of(sim), workdir=tmp_path, call_id="noise"
-        )
-        async with CallRunner(setup=setup, playout_speed=2.0) as call:
-            await call.turn(CallerTurn(speech=policy), next_barges_in_after_s=1.0)
-            sim.faults.inject("stt", "noise")  # while the answer plays
-            await call.turn(CallerTurn(speech=question))
+
+    async def noisy_call() -> tuple[ProviderSimulator, CallRunner]:
+        async with ProviderSimulator(script=script, latency=benchmark_latency()) as sim:
+            sim.script.hear("What is your return policy?", "Check order ACME-1042.")
+            setup = CallSetup(
+                mode="pipeline", urls=SimulatorUrls.of(sim), workdir=tmp_path, call_id="noise"
+            )
+            async with CallRunner(setup=setup, playout_speed=2.0) as call:
+                await call.turn(CallerTurn(speech=policy), next_barges_in_after_s=1.0)
+                sim.faults.inject("stt", "noise")  # while the answer plays
+                await call.turn(CallerTurn(speech=question))
+        return sim, call
+
+    # bounded: a call that never finishes fails here instead of holding the suite
+    sim, call = await asyncio.wait_for(noisy_call(), 120)
     assert call.result is not None
     answered, asked = call.result.turns
     assert sim.faults.fired("stt", "noise") == 1
