@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated
 
+from livekit import rtc
 from livekit.agents import (
     Agent,
     FlushSentinel,
@@ -15,11 +16,13 @@ from livekit.agents import (
     RunContext,
     ToolError,
     function_tool,
+    stt,
 )
 from livekit.agents.llm import ChatChunk, ChatContext, Tool, Toolset
 from pydantic import Field
 
 from agent.order_prefetch import OrderPrefetch
+from agent.pause_finalize import PauseFinalizer
 from agent.settings import Settings
 from tools.audit import AttemptLimit
 from tools.errors import SupportError
@@ -99,18 +102,30 @@ class AcmeAgent(Agent):
         chat_ctx: ChatContext | None = None,
         tools: Sequence[Tool | Toolset] = (),
         prefetch: OrderPrefetch | None = None,
+        finalizer: PauseFinalizer | None = None,
     ) -> None:
         """`tools` adds to the support tools, e.g. the phone-only ones (agent/telephony).
 
         `prefetch`: look up the order a caller names in a spoken turn before the model asks
         (agent/order_prefetch.py); None: the model always asks through `lookup_order`.
+        `finalizer`: finalize the caller's transcript at pauses (agent/pause_finalize.py).
         """
         super().__init__(instructions=instructions, chat_ctx=chat_ctx, tools=list(tools))
         self._greeting = greeting
         self._prefetch = prefetch
+        self._finalizer = finalizer
 
     async def on_enter(self) -> None:
         self.session.generate_reply(instructions=self._greeting)
+
+    async def stt_node(
+        self, audio: AsyncIterable[rtc.AudioFrame], model_settings: ModelSettings
+    ) -> AsyncIterable[stt.SpeechEvent]:
+        """The framework's STT node, its stream finalized at the caller's pauses when so set."""
+        if self._finalizer is not None:
+            self._finalizer.bind_current_stt()
+        async for event in Agent.default.stt_node(self, audio, model_settings):
+            yield event
 
     async def llm_node(
         self, chat_ctx: ChatContext, tools: list[Tool], model_settings: ModelSettings

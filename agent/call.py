@@ -25,7 +25,7 @@ from agent.bootstrap import call_records, call_store, transcript_dir
 from agent.order_prefetch import OrderPrefetch
 from agent.prompts import load_prompt
 from agent.records.recorder import CallRecorder
-from agent.session_factory import build_session
+from agent.session_factory import build_session, pause_finalizer
 from agent.settings import Settings
 from agent.telephony.audio import caller_audio_input
 from agent.transcript_sink import TranscriptSink
@@ -144,11 +144,13 @@ def build_call(
         sip_call_id=sip_call_id,
         room=room,
     )
+    finalizer = pause_finalizer(settings)
     session = build_session(
         settings,
         vad_model=vad_model,
         userdata=CallState.for_call(settings, store=store, call_id=call_id),
         phone=phone,
+        finalizer=finalizer,
     )
     times, stats = StateTimes(), CallStats()
     record_transcript(session, sink)
@@ -167,6 +169,7 @@ def build_call(
         instructions=load_prompt(settings.agent.prompt),
         greeting=load_prompt(settings.agent.greeting),
         prefetch=prefetch,
+        finalizer=finalizer,
     )
     return Call(
         call_id=call_id,

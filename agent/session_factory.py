@@ -30,6 +30,7 @@ from agent.fallbacks import (
     with_stt_fallback,
     with_tts_fallback,
 )
+from agent.pause_finalize import PauseFinalizer, PauseWatchingVAD
 from agent.provider_log import KeyReports, log_provider_errors, watch_api_key
 from agent.settings import Settings, VadConfig
 from agent.speech_chunks import PhraseTokenizer
@@ -48,8 +49,21 @@ def load_vad(config: VadConfig) -> vad.VAD:
     )
 
 
+def pause_finalizer(settings: Settings) -> PauseFinalizer | None:
+    """One per call when the pipeline finalizes the transcript at pauses (stt.finalize_after_s)."""
+    after_s = settings.stt.finalize_after_s
+    if not after_s or settings.agent.mode != "pipeline":
+        return None
+    return PauseFinalizer(after_s=after_s)
+
+
 def build_session(
-    settings: Settings, *, vad_model: vad.VAD | None, userdata: CallState, phone: bool = False
+    settings: Settings,
+    *,
+    vad_model: vad.VAD | None,
+    userdata: CallState,
+    phone: bool = False,
+    finalizer: PauseFinalizer | None = None,
 ) -> AgentSession[CallState]:
     """Build the AgentSession for the configured mode, with its turn handling.
 
@@ -102,6 +116,8 @@ def build_session(
     turn_handling = build_turn_handling(settings)
     if settings.agent.mode != "pipeline":
         turn_handling["turn_detection"] = "realtime_llm"
+    if finalizer is not None and vad_model is not None:
+        vad_model = PauseWatchingVAD(vad_model, finalizer)
     session = AgentSession[CallState](
         **components,
         vad=vad_model,
@@ -203,9 +219,10 @@ def build_stt(settings: Settings, *, phone: bool = False) -> stt.STT[Any]:
         api_key=settings.secrets.deepgram_api_key,
         **options,
     )
-    if cfg.finalize_on_silence:
+    if cfg.finalize_on_silence or cfg.finalize_after_s:
         # The plugin sends Deepgram's Finalize when the session flushes its stream; the session
-        # flushes at the VAD's end of speech only for a recognizer that declares it can.
+        # flushes (at the VAD's end of speech, or at a pause: agent/pause_finalize.py) only a
+        # recognizer that declares it can.
         recognizer.capabilities.manual_flush = True
     return recognizer
 

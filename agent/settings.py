@@ -117,6 +117,9 @@ class SttConfig(_Section):
     endpointing_ms: int = Field(default=25, ge=0, le=10000)
     # Ask Deepgram to finalize as soon as the VAD hears the caller stop (its Finalize message).
     finalize_on_silence: bool = False
+    # ...or already at a pause this long inside the caller's speech, the turn left open
+    # (agent/pause_finalize.py); 0 = off. Shorter than vad.min_silence_duration.
+    finalize_after_s: float = Field(default=0.0, ge=0.0, le=2.0)
 
     _shape = _url_shape(deepgram_base_url, "base_url")
 
@@ -301,6 +304,8 @@ SECRET_VARS: dict[str, str] = {
     "ACME_REVIEW_TOKEN": "review_token",
 }
 
+MIN_FINALIZE_AFTER_S = 0.15  # shorter, Deepgram would be asked to finalize between words
+
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     "realtime": ("OPENAI_API_KEY",),
     "pipeline": ("DEEPGRAM_API_KEY", "OPENAI_API_KEY", "CARTESIA_API_KEY"),
@@ -341,6 +346,7 @@ def load_settings(
     except ValidationError as exc:
         described = _describe(exc, origin, path)
         raise ConfigError(mask_secrets(described, known=configured_secrets(env))) from None
+    _check_pause_finalize(settings, path)
     if require_keys:
         missing = [v for v in REQUIRED_KEYS[settings.agent.mode] if not env.get(v, "").strip()]
         if missing:
@@ -433,6 +439,15 @@ def configured_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """The provider keys and LiveKit secret set in the environment or .env, to mask in logs."""
     env = _environment(environ, None)
     return [value for var in SECRET_VARS if (value := env.get(var, "").strip())]
+
+
+def _check_pause_finalize(settings: Settings, path: Path) -> None:
+    after, silence = settings.stt.finalize_after_s, settings.vad.min_silence_duration
+    if after and not MIN_FINALIZE_AFTER_S <= after < silence:
+        raise ConfigError(
+            f"{path.name}: stt.finalize_after_s must be 0 (off) or from {MIN_FINALIZE_AFTER_S} s"
+            f" to under vad.min_silence_duration ({silence} s) (got {after})"
+        )
 
 
 def _describe(exc: ValidationError, origin: dict[tuple[str, ...], str], path: Path) -> str:

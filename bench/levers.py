@@ -34,6 +34,7 @@ from bench.turn_latency import BASELINE, OURS, loadavg, percentile  # noqa: E402
 from harness.paused_speech import (  # noqa: E402
     FLAT_QUESTIONS,
     PAUSED_SET,
+    VAD_SILENCE_LAG_S,
     PausedUtterance,
     speak_paused,
     stt_split_s,
@@ -80,6 +81,12 @@ CONFIGS: dict[str, Overrides] = {
     "min_delay_0.5": {"turn_handling": {"min_endpointing_delay": 0.5}},
     "min_delay_0.6": {"turn_handling": {"min_endpointing_delay": 0.6}},
     "no_preemptive": {"turn_handling": {"preemptive_generation": False}},
+    "pause_0.15": {"stt": {"finalize_after_s": 0.15}},
+    "pause_0.25": {"stt": {"finalize_after_s": 0.25}},
+    "pause_0.2": {"stt": {"finalize_after_s": 0.2}},
+    "pause_0.3": {"stt": {"finalize_after_s": 0.3}},
+    "vad_0.45": {"vad": {"min_silence_duration": 0.45}},
+    "min_delay_0.45": {"turn_handling": {"min_endpointing_delay": 0.45}},
 }
 """Named overrides of config/settings.toml (None: unset); `a+b` combines configs: `before+x` is
 lever x alone on the defaults before they were tuned."""
@@ -111,10 +118,11 @@ class Contender:
         data = merged_settings(self.overrides)
         stt, vad = data.get("stt", {}), data.get("vad", {})
         finalize = stt.get("finalize_on_silence", False)
-        return stt_split_s(
-            endpointing_ms=stt.get("endpointing_ms", 25),
-            finalize_after_s=vad.get("min_silence_duration", 0.55) if finalize else None,
-        )
+        pause_s = stt.get("finalize_after_s", 0.0)
+        after_s = (pause_s + VAD_SILENCE_LAG_S) if pause_s else None
+        if after_s is None and finalize:
+            after_s = vad.get("min_silence_duration", 0.55)
+        return stt_split_s(endpointing_ms=stt.get("endpointing_ms", 25), finalize_after_s=after_s)
 
 
 def combine(name: str) -> Overrides:

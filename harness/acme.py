@@ -14,7 +14,7 @@ from agent.call import Call, build_call
 from agent.session_factory import load_vad
 from agent.settings import Settings, VadConfig, load_settings
 from harness.call_setup import CallSetup
-from harness.paused_speech import stt_split_s
+from harness.paused_speech import VAD_SILENCE_LAG_S, stt_split_s
 
 SIMULATED_KEY = "simulated"
 
@@ -59,8 +59,11 @@ async def prepare_acme(setup: CallSetup) -> Call:
 
 def acme_stt_split_s(settings: Settings | None = None) -> float:
     """Silence after which the simulated STT ends an utterance on our agent's stream (by default
-    settings): our agent finalizes it at the VAD's end of speech when so configured."""
+    settings): our agent finalizes it at a pause, or at the VAD's end of speech, when so
+    configured."""
     if settings is None:
         settings = load_settings(environ={}, require_keys=False)
     finalize = settings.vad.min_silence_duration if settings.stt.finalize_on_silence else None
+    if settings.stt.finalize_after_s:
+        finalize = settings.stt.finalize_after_s + VAD_SILENCE_LAG_S
     return stt_split_s(endpointing_ms=settings.stt.endpointing_ms, finalize_after_s=finalize)

@@ -19,6 +19,10 @@ from simulators import SegmenterConfig
 
 SPLIT_S = SegmenterConfig().end_silence_s
 """The simulated Deepgram ends an utterance after this much silence (or its endpointing)."""
+VAD_SILENCE_LAG_S = 0.1
+"""Silero counts about this much less silence than the audio holds (its speech probability
+decays over the first windows of a pause): an agent finalizing at `finalize_after_s` of VAD
+silence (agent/pause_finalize.py) cuts the stream at pauses this much longer."""
 SENTENCE_GAP_S = 0.31
 """The silence espeak-ng leaves between two sentences at 175 words per minute."""
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -12,7 +12,13 @@ import pytest
 
 from bench.levers import settings_file
 from harness import CallerSpeech, CallerTurn, SimulatorUrls, run_call
-from harness.paused_speech import PAUSED_SET, PausedUtterance, speak_paused
+from harness.paused_speech import (
+    PAUSED_SET,
+    PausedUtterance,
+    heard_pieces,
+    speak_paused,
+    stt_split_s,
+)
 from harness.scenario import NO_TOOL_ANSWER, NO_TOOL_QUESTION
 from harness.speech import SpeechToolsMissing
 from simulators import ProviderSimulator
@@ -53,6 +59,34 @@ async def test_the_caller_stopping_finalizes_the_transcript(
     # Deepgram was asked to finalize when the caller stopped (the VAD's end of speech)
     controls = [c for s in sim.received.stt_streams for c in s.control]
     assert "Finalize" in controls
+
+
+async def test_a_pause_between_sentences_finalizes_the_transcript_and_the_turn_stays_open(
+    sim: ProviderSimulator, tmp_path: Path
+) -> None:
+    # "What is your return policy? [0.31 s] Thank you.": finalized at the pause, answered once
+    question = PausedUtterance(pieces=(NO_TOOL_QUESTION.spoken,), pauses_s=())
+    speech = _speech(question, tmp_path / "caller")
+    pieces = heard_pieces(NO_TOOL_QUESTION.heard, stt_split_s(finalize_after_s=0.15 + 0.1))
+    assert len(pieces) == 2
+    sim.script.hear(*pieces)
+    config = settings_file({"stt": {"finalize_after_s": 0.15}}, tmp_path / "settings.toml")
+    result = await asyncio.wait_for(
+        run_call(
+            mode="pipeline",
+            turns=[CallerTurn(speech=speech)],
+            urls=SimulatorUrls.of(sim),
+            workdir=tmp_path,
+            call_id="e2e-pause-finalize",
+            environ={"ACME_CONFIG": str(config)},
+        ),
+        CALL_TIMEOUT_S,
+    )
+    [turn] = result.turns
+    assert sim.script.hears == []  # the STT was asked to finalize at the pause: two utterances
+    assert turn.user_texts == [NO_TOOL_QUESTION.heard]  # ...and one caller turn
+    assert turn.first_audio_at is not None and turn.first_audio_at > turn.speech_end_at
+    assert [m["text"] for m in turn.assistant] == [NO_TOOL_ANSWER]
 
 
 async def test_a_caller_pausing_mid_sentence_is_answered_once_at_the_end(
