@@ -8,9 +8,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from tools.call_records import IN_PROGRESS, OUTCOMES, CallDetail, CallQuery, Entry, SecurityEvent
+from tools.call_records import (
+    IN_PROGRESS,
+    OUTCOMES,
+    CallDetail,
+    CallQuery,
+    Entry,
+    SecurityEvent,
+    utc,
+)
 
 PAGE_SIZE = 50
+REPLY_GUARD = "reply_guard"
+"""The event kind the reply guard records when a caller's turn went unanswered."""
 _DIGITS = re.compile(r"^(?:acme)?[-\s]?(\d{4,7})$", re.IGNORECASE)
 
 
@@ -59,31 +69,62 @@ class Filters:
 
 @dataclass(frozen=True, kw_only=True)
 class ChatItem:
-    """One bubble or tool card of the conversation, `at` seconds into the call."""
+    """One bubble or tool card of the conversation, or a line for something the agent did on
+    its own (`entry` None, `note` saying what), `at` seconds into the call."""
 
-    entry: Entry
+    entry: Entry | None
     at: float
     event: SecurityEvent | None = None
+    note: str = ""
 
     @property
     def arguments(self) -> str:
         """Tool arguments as `name=value` pairs when they are a JSON object."""
+        raw = self.entry.arguments if self.entry is not None else None
         try:
-            parsed = json.loads(self.entry.arguments or "")
+            parsed = json.loads(raw or "")
         except ValueError:
-            return self.entry.arguments or ""
+            return raw or ""
         if isinstance(parsed, dict):
             return ", ".join(f"{k}={v}" for k, v in parsed.items())
         return str(parsed)
 
 
 def chat(detail: CallDetail) -> list[ChatItem]:
+    """The conversation in the order things happened: entries, with the security event of a
+    tool call on its card, and the call's other events between them by time."""
     start = detail.call.started_at
-    events = {e.seq: e for e in detail.events}
-    return [
-        ChatItem(entry=e, at=(e.spoken_at - start).total_seconds(), event=events.get(e.seq))
-        for e in detail.entries
-    ]
+    tied = {e.seq: e for e in detail.events if e.tool}
+    happened = sorted(
+        [(e.spoken_at, e.seq, e) for e in detail.entries]
+        + [(e.at, e.seq, e) for e in detail.events if not e.tool],
+        key=lambda t: (t[0], t[1]),
+    )
+    items: list[ChatItem] = []
+    turn_ended: datetime | None = None  # the caller's last words, while no answer followed
+    for at, _, thing in happened:
+        offset_s = (at - start).total_seconds()
+        if isinstance(thing, Entry):
+            items.append(ChatItem(entry=thing, at=offset_s, event=tied.get(thing.seq)))
+            if thing.kind == "message" and thing.role == "user":
+                stopped = thing.metrics.get("stopped_speaking_at")
+                turn_ended = None if stopped is None else utc(stopped)
+            elif thing.kind == "message" and thing.role == "assistant":
+                turn_ended = None
+        else:
+            waited = None if turn_ended is None else (at - turn_ended).total_seconds()
+            items.append(ChatItem(entry=None, at=offset_s, event=thing, note=note(thing, waited)))
+    return items
+
+
+def note(event: SecurityEvent, waited_s: float | None) -> str:
+    """What a call-level event says to a supervisor; `waited_s` since the caller's last words."""
+    if event.kind != REPLY_GUARD:
+        return event.detail
+    after = f"No reply after {waited_s:.0f} s" if waited_s is not None else "No reply heard"
+    if "apologi" in event.detail:
+        return f"{after}: apologised and asked the caller to repeat"
+    return f"{after}: asked the model again"
 
 
 def chart_data(detail: CallDetail) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from tools.call_records import AuditRow, CallListing, Entry, SecurityEvent, audit_time
 
-LISTING_COLUMNS = 12
+LISTING_COLUMNS = 13
 
 
 def when(value: Any) -> datetime:
@@ -46,6 +46,7 @@ def listing(row: Sequence[Any]) -> CallListing:
         slowest_turn_s=row[9],
         purged=row[10] is not None,
         orders=tuple(sorted((row[11] or "").split())),
+        recoveries=int(row[12] or 0),
     )
 
 

@@ -37,6 +37,8 @@ class CallListing:
     slowest_turn_s: float | None
     orders: tuple[str, ...]
     purged: bool
+    recoveries: int
+    """Times the agent recovered a caller's turn that went unanswered (reply guard firings)."""
 
     @property
     def duration_s(self) -> float | None:

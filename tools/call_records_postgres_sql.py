@@ -81,7 +81,8 @@ _LISTING = """
 c.call_id, c.started_at, c.ended_at, c.mode, c.caller_kind, c.sip_call_id, c.outcome,
 c.end_reason, c.turns, c.slowest_turn_s, c.purged_at,
 (SELECT string_agg(o.order_id, ' ' ORDER BY o.order_id) FROM call_orders o
- WHERE o.call_id = c.call_id)
+ WHERE o.call_id = c.call_id),
+(SELECT count(*) FROM call_events e WHERE e.call_id = c.call_id AND e.kind = 'reply_guard')
 """
 LIST_CALLS = f"""
 SELECT {_LISTING} FROM calls c WHERE {{conditions}}

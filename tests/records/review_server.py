@@ -1,5 +1,5 @@
-"""The review page served for a test (the real `review.server.serve`, on 127.0.0.1:0), and a
-headless Debian chromium driven by Playwright."""
+"""The review page served for a test (the real `review.server.serve`, on 127.0.0.1:0), a
+headless Debian chromium driven by Playwright, and what a supervisor does and reads there."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from agent.settings import load_settings
 from review.server import serve
@@ -59,3 +59,20 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+async def sign_in(page: Page, base: str) -> None:
+    await page.goto(base + "/")
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await page.get_by_label("Access token").fill(TOKEN)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", name="Calls")).to_be_visible()
+
+
+async def chat_lines(page: Page) -> list[str]:
+    """The conversation as read: who (or what) and what was said or done, top to bottom."""
+    lines = await page.locator("ol.chat > li").evaluate_all(
+        "items => items.map(li => li.querySelector('.who').textContent + ': ' +"
+        " (li.querySelector('p, code').textContent))"
+    )
+    return [str(line) for line in lines]

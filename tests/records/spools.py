@@ -29,6 +29,12 @@ def tool(
             "arguments": arguments, "output": output, "is_error": error}  # fmt: skip
 
 
+def event(seq: int, kind: str, detail: str, at: float) -> dict[str, Any]:
+    """Something the agent did on its own during the call (not tied to a conversation entry)."""
+    return {"type": "event", "seq": seq, "ts": at, "spoken_at": at, "kind": kind,
+            "detail": detail}  # fmt: skip
+
+
 def summary(
     records: Sequence[dict[str, Any]], *, ended_at: float, outcome: str = "hang-up"
 ) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from simulators import ProviderSimulator
 from tests.e2e.conftest import GREETING, ORDER_HEARD, ORDER_SPOKEN, say, sim
 from tests.records.conftest import pg_database, pg_server
 from tests.records.recorded_calls import recorded_text_call
-from tests.records.review_server import TOKEN, chromium, review_page
+from tests.records.review_server import TOKEN, chat_lines, chromium, review_page, sign_in
 from tools.call_records import open_call_records
 from tools.stores import open_store
 
@@ -63,22 +63,6 @@ async def wait_until_listed(base: str, call_id: str) -> float:
             if time.monotonic() - started > LISTED_WITHIN_S:
                 raise AssertionError(f"{call_id} not on the review page after {LISTED_WITHIN_S} s")
             await asyncio.sleep(0.1)
-
-
-async def sign_in(page: Page, base: str) -> None:
-    await page.goto(base + "/")
-    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    await page.get_by_label("Access token").fill(TOKEN)
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Calls")).to_be_visible()
-
-
-async def chat_lines(page: Page) -> list[str]:
-    lines = await page.locator("ol.chat > li").evaluate_all(
-        "items => items.map(li => li.querySelector('.who').textContent + ': ' +"
-        " (li.querySelector('p, code').textContent))"
-    )
-    return [str(line) for line in lines]
 
 
 async def drawn_chart(page: Page) -> tuple[list[float], int]:
