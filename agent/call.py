@@ -16,6 +16,7 @@ from livekit.agents import AgentSession, io, room_io, vad
 from livekit.agents.types import NOT_GIVEN
 
 from agent.acme_agent import AcmeAgent, CallState
+from agent.behaviors.question_turns import end_turns_on_questions
 from agent.behaviors.reply_guard import guard_replies
 from agent.behaviors.state import StateTimes, log_state_changes
 from agent.behaviors.tool_filler import fill_slow_tools
@@ -152,6 +153,12 @@ def build_call(
         phone=phone,
         finalizer=finalizer,
     )
+    if settings.agent.mode == "pipeline":
+        end_turns_on_questions(
+            session,
+            question_max_delay=settings.turn_handling.question_max_delay,
+            max_delay=settings.turn_handling.max_endpointing_delay,
+        )
     times, stats = StateTimes(), CallStats()
     record_transcript(session, sink)
     log_state_changes(session, times)

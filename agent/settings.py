@@ -86,6 +86,8 @@ class TurnHandlingConfig(_Section):
     turn_detector: Literal["model", "vad"] = "model"
     # None: the turn detector's own calibrated threshold for the caller's language.
     unlikely_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+    # A final transcript ending in "?" holds the turn at most this long (pipeline); None: off.
+    question_max_delay: float | None = Field(default=None, ge=0.0, le=30.0)
 
 
 class RealtimeTurnDetection(_Section):

@@ -72,6 +72,8 @@ CONFIGS: dict[str, Overrides] = {
     "vad_0.3": {"vad": {"min_silence_duration": 0.3}},
     "min_delay_0.3": {"turn_handling": {"min_endpointing_delay": 0.3}},
     "max_delay_1.5": {"turn_handling": {"max_endpointing_delay": 1.5}},
+    "max_delay_1.0": {"turn_handling": {"max_endpointing_delay": 1.0}},
+    "max_delay_1.2": {"turn_handling": {"max_endpointing_delay": 1.2}},
     "threshold_0.1": {"turn_handling": {"unlikely_threshold": 0.1}},
     "vad_only": {"turn_handling": {"turn_detector": "vad"}},
     "dg_endpointing_300": {"stt": {"endpointing_ms": 300}},
@@ -81,6 +83,8 @@ CONFIGS: dict[str, Overrides] = {
     "min_delay_0.5": {"turn_handling": {"min_endpointing_delay": 0.5}},
     "min_delay_0.6": {"turn_handling": {"min_endpointing_delay": 0.6}},
     "no_preemptive": {"turn_handling": {"preemptive_generation": False}},
+    "question_0.55": {"turn_handling": {"question_max_delay": 0.55}},
+    "question_0.8": {"turn_handling": {"question_max_delay": 0.8}},
     "pause_0.15": {"stt": {"finalize_after_s": 0.15}},
     "pause_0.25": {"stt": {"finalize_after_s": 0.25}},
     "pause_0.2": {"stt": {"finalize_after_s": 0.2}},
@@ -197,6 +201,7 @@ async def _turn(
         who.misheard += 1
         heard = " ".join(pieces[: len(pieces) - len(leftover)])
     turn["cut_off"] = _cut_off(turn, heard)
+    turn["utterance"] = u.text
     who.turns.append(turn)
 
 
@@ -268,6 +273,10 @@ def report(contenders: list[Contender], *, title: str, load: list[str]) -> None:
             f"{_ms(statistics.median(eot) if eot else None):>7} "
             f"{held:>2}/{n:<2} {cut:>4}/{n:<3} {who.misheard:>6}"
         )
+    for who in contenders:
+        for t in who.turns:
+            if t["cut_off"]:
+                print(f"  cut off: {who.name}: {t['utterance']!r} heard as {t['user_texts']!r}")
 
 
 def _ms(value: float | None) -> str:
