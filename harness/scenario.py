@@ -19,7 +19,7 @@ from simulators import (
     on_tool_result,
     on_user_says,
 )
-from simulators.script import ScriptedRule
+from simulators.script import Rule, ScriptedRule
 
 GREETING = "Hi, this is Ava from Acme. How can I help?"
 NO_TOOL_ANSWER = "Returns are free within thirty days of delivery."
@@ -91,14 +91,22 @@ def preamble(match: re.Match[str]) -> str:
     return "Let me pull up that order."
 
 
-def lookup_order_with_preamble() -> ScriptedRule:
+def lookup_order_with_preamble() -> Rule:
     """As `lookup_order_when_mentioned`, with a short phrase first in the same response
     ("Let me pull up ACME-1042."), as our prompt (config/prompts/support.md) asks the model:
     content before the tool call in a Chat Completions stream, audio or text before the
-    function call in a Realtime response."""
-    return on_user_says(ORDER_NUMBER).call_tool(
-        "lookup_order", lambda m: {"order_id": m["typed"] or m["spoken"]}, say=preamble
-    )
+    function call in a Realtime response. A model whose system prompt does not ask for it
+    (another product's, such as the Pipecat peer's) calls the tool without a word."""
+    args = lambda m: {"order_id": m["typed"] or m["spoken"]}  # noqa: E731
+    announced = on_user_says(ORDER_NUMBER).call_tool("lookup_order", args, say=preamble)
+    silent = on_user_says(ORDER_NUMBER).call_tool("lookup_order", args)
+
+    def rule(conversation: Conversation) -> Reply | None:
+        first = conversation.messages[0] if conversation.messages else None
+        asked = first is None or first.role != "system" or "pull up" in first.text.lower()
+        return (announced if asked else silent)(conversation)
+
+    return rule
 
 
 def say_as_instructed() -> ScriptedRule:

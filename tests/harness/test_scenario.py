@@ -64,3 +64,19 @@ def test_support_script_announces_a_lookup_and_answers_from_a_prefetched_result(
     assert script.reply(prefetched) == Reply(
         text="It shipped with UPS. The tracking number is 1Z999."
     )
+
+
+def test_the_lookup_is_announced_only_when_the_system_prompt_asks_for_it() -> None:
+    script = support_script()
+    call = (ToolCall(name="lookup_order", arguments={"order_id": "ACME-1042"}),)
+    question = Message(role="user", text="Please check order ACME-1042. Thank you.")
+
+    def prompted(prompt: str) -> Conversation:
+        return Conversation(
+            messages=(Message(role="system", text=prompt), question), tools=("lookup_order",)
+        )
+
+    ours = prompted('Say a short phrase first, e.g. "Let me pull up order A C M E ..."')
+    assert script.reply(ours) == Reply(text="Let me pull up ACME-1042.", tool_calls=call)
+    other = prompted("You are a helpful customer support assistant. Be brief.")
+    assert script.reply(other) == Reply(tool_calls=call)
