@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.levers import settings_file
-from harness import CallerSpeech, CallerTurn, SimulatorUrls, run_call
+from bench.levers import Overrides, settings_file
+from harness import CallerSpeech, CallerTurn, CallResult, SimulatorUrls, run_call
+from harness.acme import acme_stt_split_s
 from harness.paused_speech import (
     PAUSED_SET,
     PausedUtterance,
@@ -35,24 +36,43 @@ def _speech(u: PausedUtterance, directory: Path) -> CallerSpeech:
         pytest.skip(str(exc))
 
 
+async def _one_turn_call(
+    sim: ProviderSimulator,
+    speech: CallerSpeech,
+    tmp_path: Path,
+    *,
+    call_id: str,
+    settings: Overrides | None = None,
+) -> CallResult:
+    """A pipeline call of one caller turn, under `settings` written over config/settings.toml."""
+    environ = {}
+    if settings is not None:
+        environ["ACME_CONFIG"] = str(settings_file(settings, tmp_path / "settings.toml"))
+    return await asyncio.wait_for(
+        run_call(
+            mode="pipeline",
+            turns=[CallerTurn(speech=speech)],
+            urls=SimulatorUrls.of(sim),
+            workdir=tmp_path,
+            call_id=call_id,
+            environ=environ,
+        ),
+        CALL_TIMEOUT_S,
+    )
+
+
 async def test_the_caller_stopping_finalizes_the_transcript(
     sim: ProviderSimulator, tmp_path: Path
 ) -> None:
     question = PausedUtterance(pieces=(NO_TOOL_QUESTION.spoken,), pauses_s=())
     speech = _speech(question, tmp_path / "caller")
     sim.script.hear(NO_TOOL_QUESTION.heard)
-    finalizing = {"stt": {"finalize_on_silence": True}, "vad": {"min_silence_duration": 0.25}}
-    config = settings_file(finalizing, tmp_path / "settings.toml")
-    result = await asyncio.wait_for(
-        run_call(
-            mode="pipeline",
-            turns=[CallerTurn(speech=speech)],
-            urls=SimulatorUrls.of(sim),
-            workdir=tmp_path,
-            call_id="e2e-finalize",
-            environ={"ACME_CONFIG": str(config)},
-        ),
-        CALL_TIMEOUT_S,
+    finalizing: Overrides = {
+        "stt": {"finalize_on_silence": True},
+        "vad": {"min_silence_duration": 0.25},
+    }
+    result = await _one_turn_call(
+        sim, speech, tmp_path, call_id="e2e-finalize", settings=finalizing
     )
     [turn] = result.turns
     assert [m["text"] for m in turn.assistant] == [NO_TOOL_ANSWER]
@@ -70,17 +90,9 @@ async def test_a_pause_between_sentences_finalizes_the_transcript_and_the_turn_s
     pieces = heard_pieces(NO_TOOL_QUESTION.heard, stt_split_s(finalize_after_s=0.15 + 0.1))
     assert len(pieces) == 2
     sim.script.hear(*pieces)
-    config = settings_file({"stt": {"finalize_after_s": 0.15}}, tmp_path / "settings.toml")
-    result = await asyncio.wait_for(
-        run_call(
-            mode="pipeline",
-            turns=[CallerTurn(speech=speech)],
-            urls=SimulatorUrls.of(sim),
-            workdir=tmp_path,
-            call_id="e2e-pause-finalize",
-            environ={"ACME_CONFIG": str(config)},
-        ),
-        CALL_TIMEOUT_S,
+    pausing: Overrides = {"stt": {"finalize_after_s": 0.15}}
+    result = await _one_turn_call(
+        sim, speech, tmp_path, call_id="e2e-pause-finalize", settings=pausing
     )
     [turn] = result.turns
     assert sim.script.hears == []  # the STT was asked to finalize at the pause: two utterances
@@ -94,17 +106,8 @@ async def test_a_caller_pausing_mid_sentence_is_answered_once_at_the_end(
 ) -> None:
     u = PAUSED_SET[0]  # "My order number is ... ACME 1042."
     speech = _speech(u, tmp_path / "caller")
-    sim.script.hear(*u.heard())
-    result = await asyncio.wait_for(
-        run_call(
-            mode="pipeline",
-            turns=[CallerTurn(speech=speech)],
-            urls=SimulatorUrls.of(sim),
-            workdir=tmp_path,
-            call_id="e2e-paused",
-        ),
-        CALL_TIMEOUT_S,
-    )
+    sim.script.hear(*u.heard(acme_stt_split_s()))
+    result = await _one_turn_call(sim, speech, tmp_path, call_id="e2e-paused")
     [turn] = result.turns
     assert turn.user_texts == ["My order number is ACME-1042."]
     assert turn.first_audio_at is not None and turn.first_audio_at > turn.speech_end_at
