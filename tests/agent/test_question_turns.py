@@ -24,7 +24,7 @@ def _heard(session: AgentSession[None], text: str, *, final: bool = True) -> flo
     return session.options.endpointing["max_delay"]
 
 
-def test_a_question_cuts_the_hold_and_other_words_restore_it() -> None:
+async def test_a_question_cuts_the_hold_and_other_words_restore_it() -> None:
     session = _session()
     turns = end_turns_on_questions(session, question_max_delay=0.6, max_delay=1.5)
     assert turns is not None
@@ -34,7 +34,7 @@ def test_a_question_cuts_the_hold_and_other_words_restore_it() -> None:
     assert turns.shortened == 2
 
 
-def test_interim_and_empty_transcripts_change_nothing() -> None:
+async def test_interim_and_empty_transcripts_change_nothing() -> None:
     session = _session()
     end_turns_on_questions(session, question_max_delay=0.6, max_delay=1.5)
     assert _heard(session, "Where is my order?", final=False) == 1.5
@@ -42,7 +42,7 @@ def test_interim_and_empty_transcripts_change_nothing() -> None:
     assert _heard(session, "   ") == 0.6
 
 
-def test_off_unless_the_question_hold_is_shorter() -> None:
+async def test_off_unless_the_question_hold_is_shorter() -> None:
     session = _session()
     assert end_turns_on_questions(session, question_max_delay=None, max_delay=1.5) is None
     assert end_turns_on_questions(session, question_max_delay=2.0, max_delay=1.5) is None
