@@ -10,13 +10,10 @@ judges finished is untouched (min_endpointing_delay).
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from livekit.agents import AgentSession
 from livekit.agents.voice.events import UserInputTranscribedEvent
-
-logger = logging.getLogger("acme.turns")
 
 
 class QuestionTurns:
