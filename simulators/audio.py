@@ -152,6 +152,11 @@ class SpeechSegmenter:
         return self._speaking
 
     @property
+    def last_voiced_s(self) -> float:
+        """End of the last voiced frame, in seconds of audio received."""
+        return self._last_voiced_end_s
+
+    @property
     def position_s(self) -> float:
         """Seconds of audio analysed so far."""
         return self._frames * self._frame_bytes / 2 / self.sample_rate

@@ -1,12 +1,16 @@
 """One Deepgram live connection: how the real service cuts a caller's speech into results.
 
 - An utterance (speech until `max(segmenter end silence, endpointing)` of silence) takes the next
-  `Script.hears` text. Its words come out over time: interims every 0.3 s, then (with
+  `Script.hears` text. Its words come out at the pace of its speech (pauses not counted), never
+  past the end of the sentence being said (each pause the caller resumes from ends one
+  sentence): interims every 0.3 s, then (with
   `Behaviour.deepgram.finals_in_pieces`) `is_final` pieces, after every `FINAL_EVERY_S` of
   speech and at pauses (sent when speech resumes); only
   the utterance's last piece, and a piece ended by a pause at least `endpointing` long, have
   `speech_final` (none when the client turned endpointing off). `UtteranceEnd` follows when
   `utterance_end_ms` was asked for.
+- `Finalize` answers after `stt_final_s` with the words said so far; results always go out in
+  the order they were heard, so what the caller says next never overtakes that answer.
 - Silence gets an empty `is_final` result every `SILENCE_FINAL_EVERY_S`.
 - No audio and no KeepAlive for `idle_timeout_s`: `Metadata`, then close 1011 (NET-0001).
 """
@@ -51,18 +55,24 @@ class _Utterance:
         self.pause_at_s: float | None = None
         self.resumed = 0  # pauses inside the utterance after which speech went on
         self.expected_s = speech_duration_s(transcript) if transcript else 0.5
+        self._sentence_ends = [i + 1 for i, word in enumerate(self.words) if word[-1] in ".?!"]
+
+    def sentences_said(self) -> int:
+        """Words up to the end of the sentence being said: the simulator does no recognition,
+        so each pause after which speech resumed ends one sentence of the text (a caller
+        pauses between sentences; espeak-ng leaves 0.31 s)."""
+        ends = self._sentence_ends
+        return ends[self.resumed] if self.resumed < len(ends) else len(self.words)
 
     def said_so_far(self) -> int:
-        """Words said by a caller who is silent now: the simulator does no recognition, so each
-        pause after which speech resumed, and this silence, end one sentence of the text."""
-        ends = [i + 1 for i, word in enumerate(self.words) if word[-1] in ".?!"]
-        said = ends[self.resumed] if self.resumed < len(ends) else len(self.words)
-        return max(self.sent, said)
+        """Words said by a caller who is silent now."""
+        return max(self.sent, self.sentences_said())
 
-    def due(self, now_s: float) -> int:
-        """Words spoken by `now_s` (an estimate), keeping the last word for the final piece."""
-        spoken = round(len(self.words) * (now_s - self.start_s) / self.expected_s)
-        return max(self.sent, min(len(self.words) - 1, spoken))
+    def due(self, speech_s: float) -> int:
+        """Words said after `speech_s` of speech (pauses not counted), at the pace the text's
+        audio is expected to take, keeping the last word for the final piece."""
+        spoken = round(len(self.words) * speech_s / self.expected_s)
+        return max(self.sent, min(len(self.words) - 1, self.sentences_said(), spoken))
 
 
 class LiveStream:
@@ -101,7 +111,10 @@ class LiveStream:
             config=replace(state.segmenter, end_silence_s=pause_s, min_speech_s=0.06),
         )
         self._utterance: _Utterance | None = None
+        self._spoken: list[tuple[float, float]] = []  # stretches of speech between pauses
+        self._speaking_from_s: float | None = None
         self._silence_from_s = 0.0
+        self._last_result: asyncio.Task[None] | None = None
         self._finals = TaskGroup()
         self._watch = TaskGroup()
         self._send_lock = asyncio.Lock()
@@ -154,6 +167,12 @@ class LiveStream:
         if self._state.faults.take("stt", {"noise"}) is not None:
             await self._speech_started(self._segmenter.position_s)
         pauses = self._pauses.feed(data)
+        for pause in pauses:
+            if pause.kind == "start":
+                self._speaking_from_s = pause.start_s
+            else:
+                self._spoken.append((pause.start_s, pause.end_s))
+                self._speaking_from_s = None
         for event in self._segmenter.feed(data):
             if event.kind == "start":
                 if not await self._start(event):
@@ -166,7 +185,7 @@ class LiveStream:
             while now_s - self._silence_from_s >= SILENCE_FINAL_EVERY_S:
                 start_s = self._silence_from_s
                 self._silence_from_s += SILENCE_FINAL_EVERY_S
-                await self._send(self._results("", start_s, self._silence_from_s))
+                await self._result(self._results("", start_s, self._silence_from_s))
             return True
         if utterance.fault is not None:
             return True
@@ -187,10 +206,11 @@ class LiveStream:
             and now_s - utterance.piece_start_s >= (utterance.interims + 1) * INTERIM_EVERY_S
         ):
             utterance.interims += 1
-            words = utterance.words[utterance.sent : utterance.due(now_s) + 1]
+            saying = utterance.due(self._speech_s(utterance, now_s)) + 1
+            words = utterance.words[utterance.sent : min(saying, utterance.sentences_said())]
             if words:
                 text = " ".join(words)
-                await self._send(self._results(text, utterance.piece_start_s, now_s, final=False))
+                await self._result(self._results(text, utterance.piece_start_s, now_s, final=False))
         return True
 
     async def _speech_started(self, at_s: float) -> None:
@@ -202,6 +222,7 @@ class LiveStream:
         transcript = self._state.script.next_heard()
         utterance = _Utterance(start_s=event.start_s, transcript=transcript, fault=fault)
         self._utterance = utterance
+        self._spoken = [(start, end) for start, end in self._spoken if end > event.start_s]
         await self._speech_started(event.start_s)
         if fault == "close_mid_stream":
             words = utterance.words[: max(1, len(utterance.words) // 2)]
@@ -224,14 +245,42 @@ class LiveStream:
 
     async def _piece(self, utterance: _Utterance, end_s: float, *, speech_final: bool) -> None:
         """An is_final result for the words spoken since the last one (none: no result)."""
-        upto = utterance.due(end_s)
+        upto = utterance.due(self._speech_s(utterance, end_s))
         if upto <= utterance.sent:
             return
         text = " ".join(utterance.words[utterance.sent : upto])
         start_s, utterance.piece_start_s = utterance.piece_start_s, end_s
         utterance.sent, utterance.interims = upto, 0
         speech_final = speech_final and self._endpointing_s is not None
-        await self._send(self._results(text, start_s, end_s, speech_final=speech_final))
+        await self._result(self._results(text, start_s, end_s, speech_final=speech_final))
+
+    def _speech_s(self, utterance: _Utterance, until_s: float) -> float:
+        """Seconds of speech in the utterance up to `until_s`, its pauses left out."""
+        spans = list(self._spoken)
+        if self._speaking_from_s is not None:
+            spans.append((self._speaking_from_s, self._pauses.last_voiced_s))
+        return sum(
+            max(0.0, min(end, until_s) - max(start, utterance.start_s)) for start, end in spans
+        )
+
+    async def _result(self, payload: dict[str, Any], *, delay_s: float = 0.0) -> None:
+        """Send a `Results` message after `delay_s`, never before one queued earlier: Deepgram
+        answers in the order it hears, so a Finalize's answer comes before what was said next."""
+        previous = self._last_result
+        if delay_s <= 0 and (previous is None or previous.done()):
+            await self._send(payload)
+            return
+        self._last_result = self._finals.spawn(
+            self._result_in_order(payload, delay_s, previous), name="deepgram-result"
+        )
+
+    async def _result_in_order(
+        self, payload: dict[str, Any], delay_s: float, previous: asyncio.Task[None] | None
+    ) -> None:
+        await self._state.sleep(delay_s)
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])
+        await self._send(payload)
 
     async def _finalize(self) -> None:
         """Deepgram finalizes the words heard so far and goes on transcribing what follows.
@@ -254,11 +303,7 @@ class LiveStream:
         start_s, utterance.piece_start_s = utterance.piece_start_s, now_s
         utterance.sent, utterance.interims = upto, 0
         payload = self._results(text, start_s, now_s, from_finalize=True)
-        self._finals.spawn(self._after_finalize(payload), name="deepgram-finalize")
-
-    async def _after_finalize(self, payload: dict[str, Any]) -> None:
-        await self._state.sleep(self._state.latency.stt_final_s)
-        await self._send(payload)
+        await self._result(payload, delay_s=self._state.latency.stt_final_s)
 
     async def _finish(self, event: SegmentEvent | None, *, from_finalize: bool) -> None:
         utterance, self._utterance = self._utterance, None
@@ -274,21 +319,26 @@ class LiveStream:
             speech_final=self._endpointing_s is not None,
             from_finalize=from_finalize,
         )
-        self._finals.spawn(self._after_final(payload, event.end_s), name="deepgram-final")
-
-    async def _after_final(self, payload: dict[str, Any], last_word_end_s: float) -> None:
-        await self._state.sleep(self._state.latency.stt_final_s)
-        await self._send(payload)
+        await self._result(payload, delay_s=self._state.latency.stt_final_s)
         if self._utterance_end_s is not None and self._interim:
-            waited = self._segmenter.position_s - last_word_end_s
-            await self._state.sleep(self._utterance_end_s - waited)
-            await self._send(
-                {
-                    "type": "UtteranceEnd",
-                    "channel": [0, self._channels],
-                    "last_word_end": round(last_word_end_s, 3),
-                }
-            )
+            after = self._utterance_end(self._last_result, self._utterance_end_s, event.end_s)
+            self._finals.spawn(after, name="deepgram-utterance-end")
+
+    async def _utterance_end(
+        self, final: asyncio.Task[None] | None, wait_s: float, last_word_end_s: float
+    ) -> None:
+        """`UtteranceEnd` once `wait_s` has passed since the last word, after its final."""
+        if final is not None and not final.done():
+            await asyncio.wait([final])
+        waited = self._segmenter.position_s - last_word_end_s
+        await self._state.sleep(wait_s - waited)
+        await self._send(
+            {
+                "type": "UtteranceEnd",
+                "channel": [0, self._channels],
+                "last_word_end": round(last_word_end_s, 3),
+            }
+        )
 
     def _results(
         self,

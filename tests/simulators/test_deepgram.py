@@ -264,3 +264,32 @@ async def test_finalize_after_the_last_sentence_ends_the_utterance(sim: Provider
     finals = [m for m in _finals(messages) if _text(m)]
     assert " ".join(_text(m) for m in finals) == "Please check my order. Thank you."
     assert finals[-1]["from_finalize"] is True  # the Finalize ended it, not more silence
+
+
+async def test_results_arrive_in_speaking_order_when_speech_resumes_before_a_finalize_answer(
+    sim: ProviderSimulator,
+) -> None:
+    """Deepgram answers a Finalize after its processing time, and what the caller says next
+    comes after it on the socket: words are never delivered out of order."""
+    sim.latency.stt_final_s = 0.3
+    sim.script.hear("Check my order. Thank you very much for looking into it for me today.")
+    pause = b"\x00\x00" * 2400  # 0.15 s, and as much after the Finalize: a sentence gap
+    first = synthesize("Check my order.", sample_rate=16000) + pause
+    rest = pause + synthesize(
+        "Thank you very much for looking into it for me today.", sample_rate=16000
+    )
+    url = sim.deepgram_base_url + "?encoding=linear16&sample_rate=16000&interim_results=true"
+    headers = {"Authorization": "Token x"}
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=headers) as ws:
+        for start in range(0, len(first), CHUNK):
+            await ws.send_bytes(first[start : start + CHUNK])
+        await ws.send_str(json.dumps({"type": "Finalize"}))
+        for start in range(0, len(rest + SILENCE_1S), CHUNK):  # on at once, not waiting
+            await ws.send_bytes((rest + SILENCE_1S)[start : start + CHUNK])
+        await ws.send_str(json.dumps({"type": "CloseStream"}))
+        messages = [json.loads(m.data) async for m in ws]
+    finals = [_text(m) for m in _finals(messages) if _text(m)]
+    assert len(finals) >= 3  # the Finalize's answer and pieces of what followed
+    assert " ".join(finals) == (
+        "Check my order. Thank you very much for looking into it for me today."
+    )
