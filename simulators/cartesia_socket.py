@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .audio import iter_chunks, synthesize_async
+from .audio import SECONDS_PER_CHAR, iter_chunks, synthesize_async
 from .faults import STREAM_FAULTS, FaultKind
 from .log import logger
 from .provider_errors import cartesia_context_error
@@ -220,14 +220,18 @@ class _Speaker:
         if not text.strip():
             return
         state, rate = self._socket.state, self._record.sample_rate
+        join_s = 0.0  # text continuing the context's speech: the space before it, a word gap
         if self._first:
             self._first = False
             await state.sleep(state.latency.tts_ttfb_s)
+        else:
+            join_s = SECONDS_PER_CHAR
         if self._fault == "malformed":
             await self._socket.send("{not json")
-        pcm = await synthesize_async(text.strip(), sample_rate=rate)
+        speech = await synthesize_async(text.strip(), sample_rate=rate)
+        pcm = b"\x00\x00" * round(join_s * rate) + speech
         duration_s = len(pcm) / 2 / rate
-        words = word_timestamps(text, self._offset_s, duration_s)
+        words = word_timestamps(text, self._offset_s + join_s, duration_s - join_s)
         chunks = list(iter_chunks(pcm, sample_rate=rate, chunk_s=CHUNK_S))
         for i, chunk in enumerate(chunks):
             if self._fault == "close_mid_stream" and i >= len(chunks) // 2:

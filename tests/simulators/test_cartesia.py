@@ -11,6 +11,7 @@ import pytest
 from livekit.plugins import cartesia
 
 from simulators import ProviderSimulator, speech_duration_s
+from simulators.audio import SECONDS_PER_CHAR
 
 pytestmark = pytest.mark.integration
 
@@ -93,7 +94,7 @@ async def test_contexts_interleave_continue_cancel_and_timestamps(sim: ProviderS
         by_ctx.setdefault(m["context_id"], []).append(m)
     assert by_ctx["a"][-1]["done"] is True and by_ctx["b"][-1]["done"] is True
     audio_a = b"".join(base64.b64decode(m["data"]) for m in by_ctx["a"] if "data" in m)
-    expected = speech_duration_s("Hello world.") + speech_duration_s("Bye now.")
+    expected = speech_duration_s("Hello world. Bye now.")  # one voice on, a word gap between
     assert len(audio_a) / 2 / 8000 == pytest.approx(expected, abs=0.01)
     stamps = [m["word_timestamps"] for m in by_ctx["a"] if "word_timestamps" in m]
     starts = dict(
@@ -104,7 +105,8 @@ async def test_contexts_interleave_continue_cancel_and_timestamps(sim: ProviderS
         )
     )
     assert list(starts) == ["Hello", "world.", "Bye", "now."]
-    assert starts["Bye"] == pytest.approx(speech_duration_s("Hello world."), abs=0.01)
+    gap = SECONDS_PER_CHAR  # the space between the two pieces
+    assert starts["Bye"] == pytest.approx(speech_duration_s("Hello world.") + gap, abs=0.01)
     # streamed with the audio: each word's timestamp comes with the chunk it starts in
     assert len(stamps) == 4
     assert not any("word_timestamps" in m for m in by_ctx["b"])
@@ -133,7 +135,7 @@ async def test_text_is_held_until_a_sentence_ends_unless_buffering_is_off(
     held = [m for m in messages if m["context_id"] == "held"]
     # the complete sentence was spoken as one piece; the rest only once the context ended
     assert _audio_s(held) == pytest.approx(
-        speech_duration_s("Your order has shipped.") + speech_duration_s("And more."), abs=0.01
+        speech_duration_s("Your order has shipped. And more."), abs=0.01
     )
     now = [m for m in messages if m["context_id"] == "now"]
     assert _audio_s(now) == pytest.approx(speech_duration_s("Your order"), abs=0.01)
