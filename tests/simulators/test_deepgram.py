@@ -113,6 +113,12 @@ async def test_finalize_ends_a_segment_cut_mid_speech(
     assert " ".join(finals) == "cut short"
 
 
+async def _send_audio(ws: aiohttp.ClientWebSocketResponse, pcm: bytes) -> None:
+    """`pcm` in 50 ms chunks, as fast as possible."""
+    for start in range(0, len(pcm), CHUNK):
+        await ws.send_bytes(pcm[start : start + CHUNK])
+
+
 async def _wire(
     sim: ProviderSimulator,
     pcm: bytes,
@@ -128,8 +134,7 @@ async def _wire(
     headers = {"Authorization": f"Token {key}"}
     async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=headers) as ws:
         assert ws._response.headers["dg-request-id"]
-        for start in range(0, len(pcm), CHUNK):
-            await ws.send_bytes(pcm[start : start + CHUNK])
+        await _send_audio(ws, pcm)
         await ws.send_str(json.dumps({"type": "KeepAlive"}))
         await ws.send_str(json.dumps({"type": "CloseStream"}))
         return [json.loads(m.data) async for m in ws]
@@ -229,14 +234,12 @@ async def test_finalize_in_a_pause_between_sentences_gives_the_words_so_far(
     url = sim.deepgram_base_url + "?encoding=linear16&sample_rate=16000&interim_results=true"
     headers = {"Authorization": "Token x"}
     async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=headers) as ws:
-        for start in range(0, len(first), CHUNK):
-            await ws.send_bytes(first[start : start + CHUNK])
+        await _send_audio(ws, first)
         await ws.send_str(json.dumps({"type": "Finalize"}))
         before: list[dict[str, Any]] = []
         while not (before and before[-1].get("from_finalize")):
             before.append(json.loads((await ws.receive()).data))
-        for start in range(0, len(rest), CHUNK):
-            await ws.send_bytes(rest[start : start + CHUNK])
+        await _send_audio(ws, rest)
         await ws.send_str(json.dumps({"type": "CloseStream"}))
         after = [json.loads(m.data) async for m in ws]
     assert " ".join(_text(m) for m in _finals(before) if _text(m)) == "Please check my order."
@@ -256,8 +259,7 @@ async def test_finalize_after_the_last_sentence_ends_the_utterance(sim: Provider
         aiohttp.ClientSession() as session,
         session.ws_connect(url, headers={"Authorization": "Token x"}) as ws,
     ):
-        for start in range(0, len(pcm), CHUNK):
-            await ws.send_bytes(pcm[start : start + CHUNK])
+        await _send_audio(ws, pcm)
         await ws.send_str(json.dumps({"type": "Finalize"}))
         await ws.send_str(json.dumps({"type": "CloseStream"}))
         messages = [json.loads(m.data) async for m in ws]
@@ -281,11 +283,9 @@ async def test_results_arrive_in_speaking_order_when_speech_resumes_before_a_fin
     url = sim.deepgram_base_url + "?encoding=linear16&sample_rate=16000&interim_results=true"
     headers = {"Authorization": "Token x"}
     async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=headers) as ws:
-        for start in range(0, len(first), CHUNK):
-            await ws.send_bytes(first[start : start + CHUNK])
+        await _send_audio(ws, first)
         await ws.send_str(json.dumps({"type": "Finalize"}))
-        for start in range(0, len(rest + SILENCE_1S), CHUNK):  # on at once, not waiting
-            await ws.send_bytes((rest + SILENCE_1S)[start : start + CHUNK])
+        await _send_audio(ws, rest + SILENCE_1S)  # on at once, not waiting for the answer
         await ws.send_str(json.dumps({"type": "CloseStream"}))
         messages = [json.loads(m.data) async for m in ws]
     finals = [_text(m) for m in _finals(messages) if _text(m)]
