@@ -155,6 +155,15 @@ async def test_recognized_caller_keys_an_order_then_is_transferred(
     assert transfer.room_name == "call-_+14155550142_aB3x"
     assert transfer.participant_identity == f"sip_{JORDAN}"
     assert transfer.transfer_to in (f"tel:{SUPPORT_LINE}", SUPPORT_LINE)
+    # The job ends once the caller is gone: until then its speech recognition could still take
+    # the next call's scripted words (one provider simulator serves every call).
+    await asyncio.to_thread(
+        phone_worker.wait_until,
+        "the transferred call's job to end",
+        lambda: any(
+            r.get("room") == transfer.room_name for r in phone_worker.logged("call summary")
+        ),
+    )
 
 
 async def test_failed_transfer_keeps_the_call_and_end_call_deletes_the_room(
